@@ -1,0 +1,31 @@
+// PlatformNetDevice: a NetDevice over the platform ABI (uk_net_read / uk_net_write). Thin: it
+// only translates batches; it never allocates.
+#pragma once
+
+#include <unikit/platform.h>
+
+#include "net/dev/device.h"
+
+namespace unikit::net::dev {
+
+class PlatformNetDevice final : public NetDevice {
+public:
+    // Looks up the net device the manifest names `name` and reads its MAC and MTU.
+    static Result<PlatformNetDevice> open(const char* name);
+    // Wraps an already looked-up handle.
+    static Result<PlatformNetDevice> from_handle(uk_handle h);
+
+    Result<std::size_t> receive(std::span<Frame> frames) override;
+    Result<std::size_t> transmit(std::span<const FrameRef> frames) override;
+    MacBytes mac() const override { return mac_; }
+    std::uint16_t mtu() const override { return mtu_; }
+    uk_handle handle() const { return h_; }
+
+private:
+    PlatformNetDevice(uk_handle h, MacBytes m, std::uint16_t mtu) : h_(h), mac_(m), mtu_(mtu) {}
+    uk_handle h_;
+    MacBytes mac_;
+    std::uint16_t mtu_;
+};
+
+}  // namespace unikit::net::dev
