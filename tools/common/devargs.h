@@ -1,0 +1,73 @@
+// Device-attachment options (`--net SPEC`, `--block SPEC`) and their matching against an
+// image's manifest. Shared by the unix start code, the `unikit` command and the tenders, so
+// every backend accepts the same syntax and refuses a mismatch with the same message.
+//
+//   --net   [NAME=]tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]   a TAP device (root)
+//   --net   [NAME=]user[,mac=...]                         user-mode network helper (reserved)
+//   --net   [NAME=]socket                                 host sockets, unix only (reserved)
+//   --block [NAME=]FILE                                   a regular file as block storage
+//
+// NAME may be left out when the manifest has exactly one device of that kind. A NAME is
+// [A-Za-z0-9_.-]{1,31}, as in unikit_app(... DEVICES NAME:KIND).
+//
+// Host code; compiled into hosted images too, so it uses no exceptions and no RTTI.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/manifest_reader.h"
+
+namespace unikit::devargs {
+
+enum class NetBackend { tap, user, socket };
+
+struct Attachment {
+    std::string name;   // the manifest device name; empty until match() fills it in
+    uint32_t kind = 0;  // UK_DEV_NET or UK_DEV_BLOCK
+    // net
+    NetBackend backend = NetBackend::tap;
+    std::string ifname;                      // tap: the interface name
+    std::optional<std::array<uint8_t, 6>> mac;  // mac= option
+    // block
+    std::string path;
+};
+
+// "--net" or "--block": the flag that attaches a device of this kind.
+const char* flag_for(uint32_t kind);
+const char* backend_name(NetBackend b);
+
+// True if `s` is a valid device name.
+bool valid_name(std::string_view s);
+
+// Parse the value of a --net / --block option. Errors are one phrase, e.g.
+// "--net 'tap:': missing interface name after 'tap:'".
+std::expected<Attachment, std::string> parse_net(std::string_view spec);
+std::expected<Attachment, std::string> parse_block(std::string_view spec);
+// parse_net or parse_block by kind.
+std::expected<Attachment, std::string> parse(uint32_t kind, std::string_view spec);
+
+// Parse "02:00:00:aa:bb:cc" (also accepts '-' separators).
+std::optional<std::array<uint8_t, 6>> parse_mac(std::string_view s);
+std::string format_mac(const std::array<uint8_t, 6>& mac);
+
+// The canonical option value for an attachment (always with its name, once matched):
+// "service=tap:tap0,mac=02:..", "storage=/tmp/disk.img". parse(kind, format(a)) == a.
+std::string format(const Attachment& a);
+
+// Match attachments against the manifest's devices. Fills in the name of every unnamed
+// attachment (allowed only when the manifest has exactly one device of that kind), then checks
+// that every manifest device is attached exactly once with the right kind and nothing else is
+// attached. The error names the device and says what to do, e.g.
+//   "missing device 'service' (net): attach it with --net service=tap:IFNAME"
+//   "unexpected device 'disk': the image's manifest names no such device (it names: service (net))"
+std::expected<void, std::string> match(std::span<const ManifestDevice> wanted,
+                                       std::vector<Attachment>& attached);
+
+}  // namespace unikit::devargs
