@@ -28,7 +28,19 @@ namespace detail {
 // Number of live task frames (allocated and not yet freed); for leak tests and diagnostics.
 inline size_t g_live_task_frames = 0;
 
-struct PromiseBase {
+// Base for promise types whose frames are counted in g_live_task_frames.
+struct CountedFrame {
+    static void* operator new(size_t n) {
+        ++g_live_task_frames;
+        return ::operator new(n);
+    }
+    static void operator delete(void* p, size_t n) noexcept {
+        --g_live_task_frames;
+        ::operator delete(p, n);
+    }
+};
+
+struct PromiseBase : CountedFrame {
     std::coroutine_handle<> continuation;
 
     struct FinalAwaiter {
@@ -44,15 +56,6 @@ struct PromiseBase {
     std::suspend_always initial_suspend() noexcept { return {}; }
     FinalAwaiter final_suspend() noexcept { return {}; }
     [[noreturn]] void unhandled_exception() noexcept { panic("exception escaped a unikit::Task"); }
-
-    static void* operator new(size_t n) {
-        ++g_live_task_frames;
-        return ::operator new(n);
-    }
-    static void operator delete(void* p, size_t n) noexcept {
-        --g_live_task_frames;
-        ::operator delete(p, n);
-    }
 };
 
 template <class T>

@@ -9,5 +9,7 @@
 #include <unikit/log.h>
 #include <unikit/loop.h>
 #include <unikit/panic.h>
+#include <unikit/sync.h>
 #include <unikit/task.h>
 #include <unikit/time.h>
+#include <unikit/when.h>
