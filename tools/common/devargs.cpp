@@ -20,11 +20,12 @@ std::string quoted(std::string_view flag, std::string_view spec) {
     return s;
 }
 
+// "it names: a (net), b (block)" or "it names no devices".
 std::string kinds_list(std::span<const ManifestDevice> wanted) {
-    if (wanted.empty()) return "no devices";
-    std::string s;
+    if (wanted.empty()) return "it names no devices";
+    std::string s = "it names: ";
     for (const auto& d : wanted) {
-        if (!s.empty()) s += ", ";
+        if (s.size() > 10) s += ", ";
         s += d.name;
         s += " (";
         s += kind_name(d.kind);
@@ -192,7 +193,7 @@ std::expected<void, std::string> match(std::span<const ManifestDevice> wanted,
         if (n == 0)
             return std::unexpected("unexpected " + std::string(kind_name(a.kind)) + " device (" + given +
                                    "): the image's manifest names no " + kind_name(a.kind) +
-                                   " device (it names: " + kinds_list(wanted) + ")");
+                                   " device (" + kinds_list(wanted) + ")");
         if (n > 1)
             return std::unexpected(given + " needs a device name: the image has several " +
                                    kind_name(a.kind) + " devices (" + kinds_list(wanted) + "); use " +
@@ -208,7 +209,7 @@ std::expected<void, std::string> match(std::span<const ManifestDevice> wanted,
         }
         if (!d)
             return std::unexpected("unexpected device '" + a.name + "' (" + flag_for(a.kind) + " " + format(a) +
-                                   "): the image's manifest names no such device (it names: " + kinds_list(wanted) + ")");
+                                   "): the image's manifest names no such device (" + kinds_list(wanted) + ")");
         if (d->kind != a.kind)
             return std::unexpected("device '" + a.name + "' is a " + kind_name(d->kind) +
                                    " device in the image's manifest, but was given with " + flag_for(a.kind) +

@@ -1,0 +1,87 @@
+// Internals of the `unikit` command, shared by its subcommands.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/devargs.h"
+
+namespace unikit::cli {
+
+// Exit statuses of the command itself (a run's status is the image's own).
+inline constexpr int kExitUsage = 2;     // bad command line, unknown target, missing app, device mismatch
+inline constexpr int kExitBuild = 1;     // the build failed (its output is shown on stderr)
+inline constexpr int kExitTimeout = 124; // `run --timeout` expired (as timeout(1))
+
+// Print "unikit: error: MSG" on stderr and exit with `status`.
+[[noreturn]] void die(const std::string& msg, int status = kExitUsage);
+// Print "unikit: MSG" on stderr.
+void note(const std::string& msg);
+
+struct Options {
+    bool verbose = false;  // -v: show build output as it happens
+};
+Options& options();
+
+// Paths.
+std::string source_root();                 // the unikit source tree (UNIKIT_ROOT env, else built-in)
+std::string main_build_dir();              // UNIKIT_BUILD_DIR env, else <root>/build
+std::optional<std::string> real_path(const std::string& p);  // absolute, symlinks resolved
+bool is_dir(const std::string& p);
+bool is_file(const std::string& p);
+std::string self_dir();                    // the directory of the running unikit executable
+
+// ---- targets -------------------------------------------------------------------------------
+
+enum class Runner {
+    direct,  // the image is a host executable: exec it with the platform options
+    tender,  // exec a tender program: TENDER [--net ..] [--block ..] IMAGE -- ARGS
+    none,    // not runnable yet
+};
+
+struct Target {
+    const char* name;
+    const char* summary;
+    Runner runner;
+    const char* tender;   // tender program (Runner::tender): built by CMake target of the same name
+    const char* device;   // host device the target needs ("/dev/kvm"), or nullptr
+};
+
+const std::vector<Target>& targets();
+const Target* find_target(std::string_view name);
+std::string target_names();               // "unix, spt, hvt, virtio"
+bool target_implemented(const Target& t); // platforms/<name>/ exists in the source tree
+// Empty when the target can run images on this machine; otherwise why not.
+std::string target_unavailable(const Target& t, const std::string& build_dir);
+// Find a tender in the build dir (UNIKIT_TENDER_<NAME> env overrides); empty if not built.
+std::string find_tender(const Target& t, const std::string& build_dir);
+
+// ---- processes -----------------------------------------------------------------------------
+
+// Run argv, wait, return the exit status (128+signal when killed). Output goes to stderr; when
+// `quiet` it is captured instead and shown only if the command fails.
+int run_process(const std::vector<std::string>& argv, bool quiet);
+// Replace this process with argv (never returns; dies if it cannot).
+[[noreturn]] void exec_process(const std::vector<std::string>& argv);
+// Run argv with a time limit; returns its status, or kExitTimeout after killing it.
+int run_with_timeout(const std::vector<std::string>& argv, double seconds);
+
+// ---- subcommands ---------------------------------------------------------------------------
+
+// Build APP_DIR for `target`; returns the image path. Dies on errors.
+std::string build_app(const std::string& app_dir, const Target& target);
+
+int cmd_build(const std::vector<std::string>& args);
+int cmd_run(const std::vector<std::string>& args);
+int cmd_inspect(const std::vector<std::string>& args);
+int cmd_targets(const std::vector<std::string>& args);
+int cmd_help(const std::vector<std::string>& args);
+
+// Help text: the overview, or one command's ("" if unknown).
+std::string help_overview();
+std::string help_for(std::string_view command);
+bool is_command(std::string_view name);
+
+}  // namespace unikit::cli

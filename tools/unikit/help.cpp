@@ -1,0 +1,140 @@
+// Help texts of the `unikit` command. Keep in step with docs/cli.md.
+#include <cstdio>
+
+#include "cli.h"
+
+namespace unikit::cli {
+namespace {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    const char* text;
+};
+
+const Command kCommands[] = {
+    {"build", "build an app's image for a target and print its path",
+     R"(usage: unikit build APP_DIR [--target T]
+
+Build the app in APP_DIR (a directory whose CMakeLists.txt calls unikit_app()) for target T and
+print the image's path on stdout. Build output goes to stderr, and only when the build fails
+(or with -v).
+
+  --target T, -t T   the target to build for (default: unix); see `unikit targets`
+
+Apps under the source tree's apps/ build in the main build directory (build/, or
+$UNIKIT_BUILD_DIR), configured with Ninja when missing. An app directory anywhere else gets its
+own build directory, <build dir>/ext/<name>-<hash>.
+
+Exit status: 0 built; 1 the build failed; 2 bad usage (unknown target, no such app directory).
+)"},
+    {"run", "build (if given a directory) and run an image",
+     R"(usage: unikit run APP_DIR|IMAGE [--target T] [--net SPEC]... [--block SPEC]...
+                  [--timeout SECS] [-- ARGS...]
+
+Run an image. Given an app directory, build it first (as `unikit build`). The devices given must
+be exactly those the image's manifest names (see `unikit inspect`); otherwise unikit says which
+device is missing, unexpected or of the wrong kind, and starts nothing.
+
+  --target T, -t T   target (default: unix for a directory; an image's own target for a file,
+                     which --target must then match)
+  --net SPEC         attach a network device; SPEC is [NAME=]BACKEND[,mac=XX:XX:XX:XX:XX:XX]:
+                       tap:IFNAME   a TAP interface (created if missing; needs root)
+                       user         user-mode network helper (reserved, not yet implemented)
+                       socket       host sockets, unix only (reserved, not yet implemented)
+                     NAME may be left out when the image has exactly one network device.
+  --block SPEC       attach a block device; SPEC is [NAME=]FILE (a regular file; block size 512,
+                     capacity = file size rounded down to a multiple of 512)
+  --timeout SECS     stop the image after SECS seconds (exit status 124)
+  -- ARGS...         arguments for the application (after the '--')
+
+Targets run as: unix - the image is executed directly (IMAGE [--net ..] [--block ..] -- ARGS);
+spt - through its tender (unikit-spt [--net ..] [--block ..] IMAGE -- ARGS).
+
+Exit status: the image's own; 2 bad usage or device mismatch; 1 build failure; 124 timeout.
+)"},
+    {"inspect", "show an image's target, ABI, size and the devices it needs",
+     R"(usage: unikit inspect IMAGE
+
+Print what IMAGE is, from its ELF headers and its manifest note: application name, target,
+platform ABI version, ELF format, size on disk and loaded size, and the devices it needs (with
+the option that attaches each).
+
+Exit status: 0; 2 when IMAGE cannot be read or is not a unikit image.
+)"},
+    {"targets", "list the targets and which of them this machine can run",
+     R"(usage: unikit targets
+
+List every target with its status on this machine:
+  available     images for it can be built and run here
+  not built     its tender has not been built yet (the first `unikit run --target T` builds it)
+  unavailable   implemented, but this machine lacks what it needs (e.g. /dev/kvm)
+  planned       not implemented yet
+)"},
+    {"help", "show help for a command",
+     R"(usage: unikit help [COMMAND]
+
+Show the overview, or the help of COMMAND (also: unikit COMMAND --help).
+)"},
+};
+
+}  // namespace
+
+bool is_command(std::string_view name) {
+    for (const auto& c : kCommands) {
+        if (name == c.name) return true;
+    }
+    return false;
+}
+
+std::string help_overview() {
+    std::string s =
+        "usage: unikit [-v] COMMAND [ARGS...]\n"
+        "\n"
+        "Build and run unikit unikernels: one app source, several targets.\n"
+        "\n"
+        "commands:\n";
+    for (const auto& c : kCommands) {
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-9s %s\n", c.name, c.summary);
+        s += line;
+    }
+    s +=
+        "\n"
+        "options:\n"
+        "  -v, --verbose   show build output as it happens (otherwise only when a build fails)\n"
+        "  -h, --help      this text; `unikit help COMMAND` for one command\n"
+        "  --version       print the version\n"
+        "\n"
+        "environment:\n"
+        "  UNIKIT_BUILD_DIR    the main build directory (default: <source tree>/build)\n"
+        "  UNIKIT_TENDER_<T>   the tender program for target T (default: found in the build dir)\n"
+        "\n"
+        "examples:\n"
+        "  unikit run apps/hello                      build and run on the unix target\n"
+        "  unikit run apps/hello -- Bonjour Monde     with application arguments\n"
+        "  unikit build apps/hello --target spt       print build/images/hello.spt\n"
+        "  unikit inspect build/images/hello.unix\n";
+    return s;
+}
+
+std::string help_for(std::string_view command) {
+    for (const auto& c : kCommands) {
+        if (command == c.name) return c.text;
+    }
+    return {};
+}
+
+int cmd_help(const std::vector<std::string>& args) {
+    if (args.empty()) {
+        std::fputs(help_overview().c_str(), stdout);
+        return 0;
+    }
+    if (args.size() > 1) die("help: one command at a time (usage: unikit help COMMAND)");
+    std::string text = help_for(args[0]);
+    if (text.empty()) die("help: unknown command '" + args[0] + "' (commands: build, run, inspect, targets, help)");
+    std::fputs(text.c_str(), stdout);
+    return 0;
+}
+
+}  // namespace unikit::cli

@@ -1,0 +1,145 @@
+// `unikit run APP_DIR|IMAGE [--target T] [--net SPEC].. [--block SPEC].. [--timeout SECS] [-- ARGS]`
+//
+// Builds the app when given a directory, checks the devices against the image's manifest (so a
+// mismatch is reported by unikit, before anything starts), then hands the image to its target's
+// runner from the table in targets.cpp: the unix image is executed directly, spt goes through
+// its tender.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include <unikit/manifest.h>
+#include <unikit/platform.h>
+
+#include "cli.h"
+#include "common/elf.h"
+#include "common/manifest_reader.h"
+
+namespace unikit::cli {
+namespace {
+
+Manifest manifest_of(const std::string& image) {
+    auto bytes = elf::read_file(image);
+    if (!bytes) die(image + ": " + bytes.error());
+    auto m = read_manifest(*bytes);
+    if (!m) die(image + ": " + m.error());
+    if (m->abi_version != UK_ABI_VERSION)
+        die(image + ": built for platform ABI " + std::to_string(m->abi_version) + ", this unikit runs ABI " +
+            std::to_string(UK_ABI_VERSION) + " (rebuild it)");
+    return *m;
+}
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    return s;
+}
+
+double parse_seconds(const std::string& s) {
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || errno != 0 || !(v > 0) || v > 1e7)
+        die("--timeout '" + s + "': expected a positive number of seconds");
+    return v;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+    std::string what, target_name;
+    std::vector<devargs::Attachment> attached;
+    std::vector<std::string> app_args;
+    double timeout = 0;
+    auto value = [&](size_t& i, const std::string& flag) -> std::string {
+        const std::string& a = args[i];
+        if (a.size() > flag.size() && a[flag.size()] == '=') return a.substr(flag.size() + 1);
+        if (i + 1 >= args.size()) die(flag + " needs a value (see `unikit help run`)");
+        return args[++i];
+    };
+    auto is_flag = [](const std::string& a, const std::string& f) { return a == f || a.starts_with(f + "="); };
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") {
+            app_args.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+            break;
+        }
+        if (a == "-h" || a == "--help") {
+            std::fputs(help_for("run").c_str(), stdout);
+            return 0;
+        }
+        if (is_flag(a, "--target") || a == "-t") {
+            target_name = value(i, a == "-t" ? "-t" : "--target");
+        } else if (is_flag(a, "--net")) {
+            auto att = devargs::parse_net(value(i, "--net"));
+            if (!att) die(att.error());
+            attached.push_back(std::move(*att));
+        } else if (is_flag(a, "--block")) {
+            auto att = devargs::parse_block(value(i, "--block"));
+            if (!att) die(att.error());
+            attached.push_back(std::move(*att));
+        } else if (is_flag(a, "--timeout")) {
+            timeout = parse_seconds(value(i, "--timeout"));
+        } else if (a.starts_with("-")) {
+            die("run: unknown option '" + a + "' (application arguments go after '--'; see `unikit help run`)");
+        } else if (what.empty()) {
+            what = a;
+        } else {
+            die("run: more than one app or image ('" + what + "', '" + a +
+                "'); application arguments go after '--'");
+        }
+    }
+    if (what.empty()) die("run: missing APP_DIR or IMAGE (usage: unikit run APP_DIR|IMAGE [options] [-- ARGS])");
+    const Target* target = nullptr;
+    if (!target_name.empty()) {
+        target = find_target(target_name);
+        if (!target) die("unknown target '" + target_name + "' (known: " + target_names() + ")");
+    }
+
+    std::string image;
+    if (is_dir(what)) {
+        if (!target) target = find_target("unix");
+        image = build_app(what, *target);
+    } else if (is_file(what)) {
+        image = what;
+    } else {
+        die("no app directory or image '" + what + "'");
+    }
+
+    Manifest m = manifest_of(image);
+    const Target* image_target = find_target(m.target);
+    if (!image_target) die(image + ": built for unknown target '" + m.target + "'");
+    if (target && target != image_target)
+        die(image + " was built for target " + m.target + ", not " + target->name);
+    target = image_target;
+    if (auto ok = devargs::match(m.devices, attached); !ok) die(ok.error());
+
+    std::vector<std::string> argv;
+    switch (target->runner) {
+    case Runner::direct:
+        argv.push_back(image.find('/') == std::string::npos ? "./" + image : image);
+        break;
+    case Runner::tender: {
+        std::string tender = find_tender(*target, main_build_dir());
+        if (tender.empty())
+            die(std::string("target ") + target->name + ": the tender " + target->tender +
+                " is not built (build the app with `unikit build APP_DIR --target " + target->name +
+                "`, or point UNIKIT_TENDER_" + upper(target->name) + " at it)");
+        argv.push_back(tender);
+        break;
+    }
+    case Runner::none:
+        die(std::string("target ") + target->name + " cannot run images yet (see `unikit targets`)");
+    }
+    for (const auto& att : attached) {
+        argv.push_back(devargs::flag_for(att.kind));
+        argv.push_back(devargs::format(att));
+    }
+    if (target->runner == Runner::tender) argv.push_back(image);
+    argv.push_back("--");
+    argv.insert(argv.end(), app_args.begin(), app_args.end());
+
+    if (timeout > 0) return run_with_timeout(argv, timeout);
+    exec_process(argv);
+}
+
+}  // namespace unikit::cli

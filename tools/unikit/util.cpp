@@ -1,0 +1,198 @@
+// Paths, errors and child processes for the `unikit` command.
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef UNIKIT_SOURCE_DIR
+#error "UNIKIT_SOURCE_DIR must be defined by the build"
+#endif
+
+namespace unikit::cli {
+
+void die(const std::string& msg, int status) {
+    std::fprintf(stderr, "unikit: error: %s\n", msg.c_str());
+    std::exit(status);
+}
+
+void note(const std::string& msg) { std::fprintf(stderr, "unikit: %s\n", msg.c_str()); }
+
+Options& options() {
+    static Options o;
+    return o;
+}
+
+std::string source_root() {
+    if (const char* e = std::getenv("UNIKIT_ROOT"); e && *e) return e;
+    return UNIKIT_SOURCE_DIR;
+}
+
+std::string main_build_dir() {
+    if (const char* e = std::getenv("UNIKIT_BUILD_DIR"); e && *e) {
+        if (auto r = real_path(e)) return *r;
+        if (e[0] == '/') return e;
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof cwd)) return std::string(cwd) + "/" + e;
+        return e;
+    }
+    return source_root() + "/build";
+}
+
+std::optional<std::string> real_path(const std::string& p) {
+    char buf[PATH_MAX];
+    if (!realpath(p.c_str(), buf)) return std::nullopt;
+    return std::string(buf);
+}
+
+bool is_dir(const std::string& p) {
+    struct stat st;
+    return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool is_file(const std::string& p) {
+    struct stat st;
+    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string self_dir() {
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return ".";
+    std::string s(buf, static_cast<size_t>(n));
+    return s.substr(0, s.rfind('/'));
+}
+
+namespace {
+
+std::vector<char*> c_argv(const std::vector<std::string>& argv) {
+    std::vector<char*> v;
+    for (const auto& a : argv) v.push_back(const_cast<char*>(a.c_str()));
+    v.push_back(nullptr);
+    return v;
+}
+
+int status_of(int st) {
+    if (WIFEXITED(st)) return WEXITSTATUS(st);
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return 1;
+}
+
+int wait_child(pid_t pid) {
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) return 1;
+    }
+    return status_of(st);
+}
+
+}  // namespace
+
+int run_process(const std::vector<std::string>& argv, bool quiet) {
+    FILE* log = quiet ? std::tmpfile() : nullptr;
+    std::fflush(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) die(std::string("cannot fork: ") + std::strerror(errno), 1);
+    if (pid == 0) {
+        if (log) {
+            dup2(fileno(log), STDOUT_FILENO);
+            dup2(fileno(log), STDERR_FILENO);
+        } else {
+            dup2(STDERR_FILENO, STDOUT_FILENO);  // build chatter never reaches stdout
+        }
+        auto v = c_argv(argv);
+        execvp(v[0], v.data());
+        std::fprintf(stderr, "unikit: error: cannot run %s: %s\n", v[0], std::strerror(errno));
+        _exit(127);
+    }
+    int status = wait_child(pid);
+    if (log) {
+        if (status != 0) {
+            std::rewind(log);
+            char buf[4096];
+            size_t n;
+            while ((n = std::fread(buf, 1, sizeof buf, log)) > 0) std::fwrite(buf, 1, n, stderr);
+        }
+        std::fclose(log);
+    }
+    return status;
+}
+
+void exec_process(const std::vector<std::string>& argv) {
+    std::fflush(nullptr);
+    auto v = c_argv(argv);
+    execvp(v[0], v.data());
+    die(std::string("cannot run ") + argv[0] + ": " + std::strerror(errno), 1);
+}
+
+namespace {
+std::string secs_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", s);
+    return buf;
+}
+}  // namespace
+
+int run_with_timeout(const std::vector<std::string>& argv, double seconds) {
+    std::fflush(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) die(std::string("cannot fork: ") + std::strerror(errno), 1);
+    if (pid == 0) {
+        auto v = c_argv(argv);
+        execvp(v[0], v.data());
+        std::fprintf(stderr, "unikit: error: cannot run %s: %s\n", v[0], std::strerror(errno));
+        _exit(127);
+    }
+    // Ctrl-C reaches the child (same process group); we only wait for it.
+    signal(SIGINT, SIG_IGN);
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    long long ms = static_cast<long long>(seconds * 1000.0);
+    if (pidfd >= 0) {
+        struct pollfd p = {pidfd, POLLIN, 0};
+        int r;
+        do {
+            r = poll(&p, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
+        } while (r < 0 && errno == EINTR);
+        close(pidfd);
+        if (r == 0) {
+            kill(pid, SIGTERM);
+            for (int i = 0; i < 20; ++i) {  // 1 s of grace, then SIGKILL
+                int st;
+                if (waitpid(pid, &st, WNOHANG) == pid) {
+                    note("timed out after " + secs_text(seconds) + " s; stopped the image");
+                    return kExitTimeout;
+                }
+                usleep(50000);
+            }
+            kill(pid, SIGKILL);
+            wait_child(pid);
+            note("timed out after " + secs_text(seconds) + " s; killed the image");
+            return kExitTimeout;
+        }
+        return wait_child(pid);
+    }
+    // No pidfd (old kernel): poll waitpid.
+    for (long long waited = 0;; waited += 10) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) return status_of(st);
+        if (waited >= ms) {
+            kill(pid, SIGKILL);
+            wait_child(pid);
+            note("timed out after " + secs_text(seconds) + " s; killed the image");
+            return kExitTimeout;
+        }
+        usleep(10000);
+    }
+}
+
+}  // namespace unikit::cli
