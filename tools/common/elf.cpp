@@ -58,14 +58,14 @@ std::expected<void, std::string> parse_notes(std::span<const uint8_t> f, const S
 
 bool ElfImage::has_interp() const {
     for (const auto& s : segments)
-        if (s.type == PT_INTERP) return true;
+        if (s.type == kPtInterp) return true;
     return false;
 }
 
 const char* machine_name(uint16_t m) {
     switch (m) {
-        case EM_X86_64: return "x86-64";
-        case EM_AARCH64: return "aarch64";
+        case kEmX86_64: return "x86-64";
+        case kEmAarch64: return "aarch64";
         default: return "unknown";
     }
 }
@@ -108,13 +108,13 @@ std::expected<ElfImage, std::string> read_elf(std::span<const uint8_t> f) {
         s.filesz = load<uint64_t>(f, p + 32);
         s.memsz = load<uint64_t>(f, p + 40);
         s.align = load<uint64_t>(f, p + 48);
-        if ((s.type == PT_LOAD || s.type == PT_NOTE || s.type == PT_INTERP || s.type == PT_DYNAMIC) &&
+        if ((s.type == kPtLoad || s.type == kPtNote || s.type == kPtInterp || s.type == kPtDynamic) &&
             !fits(s.offset, s.filesz, f.size()))
             return err("segment " + std::to_string(i) + " lies beyond the end of the file (truncated?)");
         img.segments.push_back(s);
     }
     for (size_t i = 0; i < img.segments.size(); ++i) {
-        if (img.segments[i].type != PT_NOTE) continue;
+        if (img.segments[i].type != kPtNote) continue;
         if (auto r = parse_notes(f, img.segments[i], i, img.notes); !r) return std::unexpected(r.error());
     }
     return img;
@@ -122,25 +122,25 @@ std::expected<ElfImage, std::string> read_elf(std::span<const uint8_t> f) {
 
 std::expected<LoadExtent, std::string> check_loadable(const ElfImage& img, const LoadPolicy& pol) {
     if (img.has_interp()) return err("not a static-pie image (it asks for a dynamic loader)");
-    if (img.type == ET_EXEC) return err("not a static-pie image (ET_EXEC: not position-independent)");
-    if (img.type != ET_DYN) return err("not an executable image (ELF type " + std::to_string(img.type) + ")");
+    if (img.type == kEtExec) return err("not a static-pie image (ET_EXEC: not position-independent)");
+    if (img.type != kEtDyn) return err("not an executable image (ELF type " + std::to_string(img.type) + ")");
     if (img.machine != pol.machine)
         return err(std::string("built for machine ") + machine_name(img.machine) + " (" +
                    std::to_string(img.machine) + "), not " + machine_name(pol.machine));
     const uint64_t pg = pol.page_size;
     const uint64_t limit = pol.mem_limit ? pol.mem_limit : UINT64_MAX;
-    std::vector<std::pair<uint64_t, uint64_t>> ranges;  // page-rounded [lo, hi) of each PT_LOAD
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;  // page-rounded [lo, hi) of each kPtLoad
     LoadExtent ext{UINT64_MAX, 0};
     bool entry_ok = false;
     for (size_t i = 0; i < img.segments.size(); ++i) {
         const Segment& s = img.segments[i];
-        if (s.type != PT_LOAD) continue;
+        if (s.type != kPtLoad) continue;
         const std::string id = "segment " + std::to_string(i);
         if (s.filesz > s.memsz) return err(id + " has a file size larger than its memory size");
         if (s.memsz == 0) continue;
         if (s.align != 0 && (s.align & (s.align - 1)) != 0) return err(id + " has an alignment that is not a power of two");
         if ((s.offset % pg) != (s.vaddr % pg)) return err(id + " has an offset and address not congruent modulo the page size");
-        if ((s.flags & PF_W) && (s.flags & PF_X)) return err(id + " is both writable and executable (W^X)");
+        if ((s.flags & kPfW) && (s.flags & kPfX)) return err(id + " is both writable and executable (W^X)");
         if (!fits(s.vaddr, s.memsz, limit)) return err(id + " does not fit in the guest memory (" +
                                                       std::to_string(limit >> 20) + " MiB)");
         uint64_t lo = s.vaddr & ~(pg - 1);
@@ -150,7 +150,7 @@ std::expected<LoadExtent, std::string> check_loadable(const ElfImage& img, const
         ranges.push_back({lo, hi});
         ext.lo = std::min(ext.lo, lo);
         ext.hi = std::max(ext.hi, hi);
-        if ((s.flags & PF_X) && img.entry >= s.vaddr && img.entry < s.vaddr + s.memsz) entry_ok = true;
+        if ((s.flags & kPfX) && img.entry >= s.vaddr && img.entry < s.vaddr + s.memsz) entry_ok = true;
     }
     if (ranges.empty()) return err("no loadable segment");
     if (!entry_ok) return err("entry point is not inside an executable segment");

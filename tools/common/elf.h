@@ -17,23 +17,63 @@
 
 namespace unikit::elf {
 
-// Program header types and flags we use (values from the ELF gABI).
-inline constexpr uint32_t PT_LOAD = 1;
-inline constexpr uint32_t PT_DYNAMIC = 2;
-inline constexpr uint32_t PT_INTERP = 3;
-inline constexpr uint32_t PT_NOTE = 4;
-inline constexpr uint32_t PT_GNU_STACK = 0x6474e551;
-inline constexpr uint32_t PF_X = 1;
-inline constexpr uint32_t PF_W = 2;
-inline constexpr uint32_t PF_R = 4;
-inline constexpr uint16_t ET_EXEC = 2;
-inline constexpr uint16_t ET_DYN = 3;
-inline constexpr uint16_t EM_X86_64 = 62;
-inline constexpr uint16_t EM_AARCH64 = 183;
+// Program header types and flags we use (values from the ELF gABI). k-names, because <elf.h>
+// (pulled in by some system headers) defines PT_LOAD etc. as macros.
+inline constexpr uint32_t kPtLoad = 1;
+inline constexpr uint32_t kPtDynamic = 2;
+inline constexpr uint32_t kPtInterp = 3;
+inline constexpr uint32_t kPtNote = 4;
+inline constexpr uint32_t kPtGnuStack = 0x6474e551;
+inline constexpr uint32_t kPfX = 1;
+inline constexpr uint32_t kPfW = 2;
+inline constexpr uint32_t kPfR = 4;
+inline constexpr uint16_t kEtExec = 2;
+inline constexpr uint16_t kEtDyn = 3;
+inline constexpr uint16_t kEmX86_64 = 62;
+inline constexpr uint16_t kEmAarch64 = 183;
+
+// The gABI spellings, for code that does not include the system's <elf.h> (whose macros of the
+// same names would clash; prefer the k-names above).
+#ifndef PT_LOAD
+inline constexpr uint32_t PT_LOAD = kPtLoad;
+#endif
+#ifndef PT_DYNAMIC
+inline constexpr uint32_t PT_DYNAMIC = kPtDynamic;
+#endif
+#ifndef PT_INTERP
+inline constexpr uint32_t PT_INTERP = kPtInterp;
+#endif
+#ifndef PT_NOTE
+inline constexpr uint32_t PT_NOTE = kPtNote;
+#endif
+#ifndef PT_GNU_STACK
+inline constexpr uint32_t PT_GNU_STACK = kPtGnuStack;
+#endif
+#ifndef PF_X
+inline constexpr uint32_t PF_X = kPfX;
+#endif
+#ifndef PF_W
+inline constexpr uint32_t PF_W = kPfW;
+#endif
+#ifndef PF_R
+inline constexpr uint32_t PF_R = kPfR;
+#endif
+#ifndef ET_EXEC
+inline constexpr uint16_t ET_EXEC = kEtExec;
+#endif
+#ifndef ET_DYN
+inline constexpr uint16_t ET_DYN = kEtDyn;
+#endif
+#ifndef EM_X86_64
+inline constexpr uint16_t EM_X86_64 = kEmX86_64;
+#endif
+#ifndef EM_AARCH64
+inline constexpr uint16_t EM_AARCH64 = kEmAarch64;
+#endif
 
 struct Segment {
     uint32_t type = 0;
-    uint32_t flags = 0;   // PF_R | PF_W | PF_X
+    uint32_t flags = 0;   // kPfR | kPfW | kPfX
     uint64_t offset = 0;  // in the file
     uint64_t vaddr = 0;
     uint64_t filesz = 0;
@@ -48,24 +88,24 @@ struct Note {
 };
 
 struct ElfImage {
-    uint16_t type = 0;      // ET_EXEC, ET_DYN, ...
-    uint16_t machine = 0;   // EM_X86_64, ...
+    uint16_t type = 0;      // kEtExec, kEtDyn, ...
+    uint16_t machine = 0;   // kEmX86_64, ...
     uint64_t entry = 0;
     std::vector<Segment> segments;  // every program header, in file order
-    std::vector<Note> notes;        // every note of every PT_NOTE segment
+    std::vector<Note> notes;        // every note of every kPtNote segment
     std::span<const uint8_t> file;  // the bytes given to read_elf (not owned)
 
-    bool has_interp() const;        // a PT_INTERP segment: a dynamically linked host program
+    bool has_interp() const;        // a kPtInterp segment: a dynamically linked host program
 };
 
 // Parse and validate the ELF64 little-endian file in `file` (which must outlive the result).
 // Checks: size, magic, class, data encoding, version, header size, program header table in
-// bounds, every segment's file range in bounds, every PT_NOTE well formed.
+// bounds, every segment's file range in bounds, every kPtNote well formed.
 std::expected<ElfImage, std::string> read_elf(std::span<const uint8_t> file);
 
 // What a loader accepts.
 struct LoadPolicy {
-    uint16_t machine = EM_X86_64;
+    uint16_t machine = kEmX86_64;
     uint64_t mem_limit = 0;      // bytes of guest memory the segments must fit in (0: no limit)
     uint64_t page_size = 4096;   // segments must not share a page with different protections
 };
@@ -76,10 +116,10 @@ struct LoadExtent {
     uint64_t hi = 0;
 };
 
-// Check that `img` is a static-pie image a unikit loader can map: ET_DYN, no PT_INTERP, right
-// machine, at least one PT_LOAD, every PT_LOAD with filesz <= memsz, a power-of-two alignment,
+// Check that `img` is a static-pie image a unikit loader can map: kEtDyn, no kPtInterp, right
+// machine, at least one kPtLoad, every kPtLoad with filesz <= memsz, a power-of-two alignment,
 // page-congruent offset/vaddr, no W+X, no two PT_LOADs sharing a page, all within
-// policy.mem_limit, and the entry inside an executable PT_LOAD.
+// policy.mem_limit, and the entry inside an executable kPtLoad.
 std::expected<LoadExtent, std::string> check_loadable(const ElfImage& img, const LoadPolicy& policy);
 
 // Read a whole file ("cannot open: No such file or directory", "is a directory", ...).

@@ -10,6 +10,10 @@
 #include "rt/panic.h"
 #include "rt/rt.h"
 
+namespace std {
+const nothrow_t nothrow{};
+}  // namespace std
+
 namespace {
 unikit::rt::Heap g_heap;
 

@@ -1,0 +1,85 @@
+// Entry of an spt image.
+//
+// The tender jumps to _start with %rdi = struct spt_boot* and %rsp = top of the guest stack.
+// _start aligns the stack and calls spt_start(), which
+//   1. applies the image's own R_X86_64_RELATIVE relocations (the image is a static PIE loaded
+//      wherever the tender mapped it; the linker script keeps every relocated word in the RW
+//      segment, so no protection has to change),
+//   2. checks the boot block, runs the runtime's boot (stack guard, heap, static constructors),
+//   3. calls uk_main() and passes its result to uk_exit().
+// Nothing here may use a relocated pointer before step 1 is done, nor a stack canary before the
+// guard is seeded: this file is compiled with -fno-stack-protector.
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platforms/spt/spt_abi.h"
+#include "rt/rt.h"
+#include "spt_bindings.h"
+#include "syscall.h"
+
+asm(R"(
+    .section .text._start,"ax",@progbits
+    .globl _start
+    .type _start, @function
+_start:
+    xorl %ebp, %ebp
+    andq $-16, %rsp
+    call spt_start
+    ud2
+    .size _start, . - _start
+)");
+
+namespace {
+
+struct Elf64Dyn {
+    int64_t tag;
+    uint64_t val;
+};
+struct Elf64Rela {
+    uint64_t offset;
+    uint64_t info;
+    int64_t addend;
+};
+constexpr int64_t DT_NULL = 0, DT_RELA = 7, DT_RELASZ = 8, DT_RELAENT = 9;
+constexpr uint32_t R_X86_64_RELATIVE = 8;
+
+[[noreturn]] void die_early(const char* msg, size_t len) {
+    spt::sys::call3(spt::sys::nr_write, 1, reinterpret_cast<long>(msg), static_cast<long>(len));
+    spt::sys::exit_group(UK_EXIT_ABORT);
+}
+
+}  // namespace
+
+extern "C" {
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));  // image load address
+extern Elf64Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
+
+__attribute__((noreturn, used)) void spt_start(const struct spt_boot* boot) {
+    const uint64_t base = reinterpret_cast<uint64_t>(__ehdr_start);
+    uint64_t rela = 0, relasz = 0;
+    for (const Elf64Dyn* d = _DYNAMIC; d->tag != DT_NULL; ++d) {
+        if (d->tag == DT_RELA) rela = d->val;
+        else if (d->tag == DT_RELASZ) relasz = d->val;
+        else if (d->tag == DT_RELAENT && d->val != sizeof(Elf64Rela)) {
+            static const char m[] = "PANIC at spt/start: bad relocation entry size\n";
+            die_early(m, sizeof m - 1);
+        }
+    }
+    const auto* r = reinterpret_cast<const Elf64Rela*>(base + rela);
+    for (uint64_t i = 0; i < relasz / sizeof(Elf64Rela); ++i) {
+        if (static_cast<uint32_t>(r[i].info) != R_X86_64_RELATIVE) {
+            static const char m[] = "PANIC at spt/start: unsupported relocation type\n";
+            die_early(m, sizeof m - 1);
+        }
+        *reinterpret_cast<uint64_t*>(base + r[i].offset) = base + static_cast<uint64_t>(r[i].addend);
+    }
+    if (!boot || boot->magic != SPT_BOOT_MAGIC || boot->version != SPT_BOOT_VERSION) {
+        static const char m[] = "PANIC at spt/start: bad boot block (tender and image do not match)\n";
+        die_early(m, sizeof m - 1);
+    }
+    spt::bind_boot(boot);
+    uk_rt_init(&boot->info);
+    int status = uk_main(&boot->info);
+    uk_exit(status);
+}
+}

@@ -1,0 +1,377 @@
+// unikit-spt: the sandboxed process tender.
+//
+//   unikit-spt [--mem MiB] [--net [NAME=]tap:IF[,mac=..]]... [--block [NAME=]FILE]...
+//              [--timeout SECONDS] IMAGE [--] [ARGS...]
+//
+// Validates IMAGE completely (ELF structure, static-pie layout, W^X, manifest target/ABI, the
+// devices given against the manifest) and refuses with one line
+//     unikit-spt: error: IMAGE: <why>
+// and exit status 2 before anything runs. Otherwise it maps one region of --mem bytes, loads the
+// segments with their own protections, opens the devices, installs a seccomp filter (default:
+// kill the process) that allows only the system calls the bindings make, on the file
+// descriptors they need, and jumps to the image's entry *in this process* (no fork). From then
+// on the process's exit status is the unikernel's; a forbidden system call kills it with
+// SIGSYS. See docs/spt.md.
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <seccomp.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <unikit/manifest.h>
+#include <unikit/platform.h>
+
+#include "common/devargs.h"
+#include "common/elf.h"
+#include "common/manifest_reader.h"
+#include "platforms/spt/spt_abi.h"
+
+namespace {
+
+constexpr const char* kProg = "unikit-spt";
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kStackSize = 1 << 20;
+constexpr uint64_t kMinHeap = 1 << 20;
+constexpr uint32_t kBlockSize = 512;
+
+[[noreturn]] void die(const std::string& msg) {
+    std::fprintf(stderr, "%s: error: %s\n", kProg, msg.c_str());
+    std::exit(2);
+}
+
+void usage(FILE* f) {
+    std::fprintf(f,
+                 "usage: %s [--mem MiB] [--net [NAME=]tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]]... "
+                 "[--block [NAME=]FILE]... [--timeout SECONDS] IMAGE [--] [ARGS...]\n"
+                 "\n"
+                 "Run an spt unikernel image in this process, inside a seccomp sandbox.\n"
+                 "  --mem MiB        guest memory (image, heap, stack), default 64\n"
+                 "  --net SPEC       attach a network device (a TAP interface)\n"
+                 "  --block SPEC     attach a block device (a regular file, block size 512)\n"
+                 "  --timeout S      kill the unikernel (SIGALRM) after S seconds\n"
+                 "Exit status: the unikernel's; 2 when the image is refused; 112 after a panic;\n"
+                 "killed by SIGSYS when the unikernel makes a forbidden system call.\n",
+                 kProg);
+}
+
+uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+bool parse_uint(const char* s, uint64_t max, uint64_t& out) {
+    if (!s || !*s) return false;
+    uint64_t v = 0;
+    for (const char* p = s; *p; ++p) {
+        if (*p < '0' || *p > '9') return false;
+        v = v * 10 + static_cast<uint64_t>(*p - '0');
+        if (v > max) return false;
+    }
+    out = v;
+    return true;
+}
+
+struct Options {
+    uint64_t mem_mib = 64;
+    uint64_t timeout_s = 0;
+    std::vector<unikit::devargs::Attachment> devices;
+    std::string image;
+    std::vector<std::string> args;  // for the guest, after IMAGE
+};
+
+Options parse_args(int argc, char** argv) {
+    Options o;
+    int i = 1;
+    auto value = [&](const char* opt) -> const char* {
+        if (i + 1 >= argc) die(std::string(opt) + " needs a value");
+        return argv[++i];
+    };
+    for (; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            usage(stdout);
+            std::exit(0);
+        } else if (a == "--mem") {
+            const char* v = value("--mem");
+            if (!parse_uint(v, 65536, o.mem_mib) || o.mem_mib < 2)
+                die(std::string("--mem: expected a size in MiB between 2 and 65536, got '") + v + "'");
+        } else if (a == "--timeout") {
+            const char* v = value("--timeout");
+            if (!parse_uint(v, 1000000, o.timeout_s) || o.timeout_s == 0)
+                die(std::string("--timeout: expected a whole number of seconds, got '") + v + "'");
+        } else if (a == "--net" || a == "--block") {
+            const char* v = value(a.c_str());
+            auto r = a == "--net" ? unikit::devargs::parse_net(v) : unikit::devargs::parse_block(v);
+            if (!r) die(r.error());
+            o.devices.push_back(std::move(*r));
+        } else if (a == "--") {
+            ++i;
+            break;
+        } else if (a.size() > 1 && a[0] == '-') {
+            std::fprintf(stderr, "%s: error: unknown option '%s'\n", kProg, a.c_str());
+            usage(stderr);
+            std::exit(2);
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) {
+        std::fprintf(stderr, "%s: error: no IMAGE given\n", kProg);
+        usage(stderr);
+        std::exit(2);
+    }
+    o.image = argv[i++];
+    if (i < argc && std::strcmp(argv[i], "--") == 0) ++i;
+    for (; i < argc; ++i) o.args.push_back(argv[i]);
+    return o;
+}
+
+// The guest memory region, low to high:
+//   [0, image_hi)                image segments at their link addresses (gaps: no access)
+//   one guard page               no access
+//   [heap_lo, heap_hi)           heap (read/write), handed to the runtime in uk_boot_info
+//   one guard page               no access (catches a stack overflow)
+//   [stack_lo, stack_hi)         stack (read/write), 1 MiB, grows down
+//   [boot_lo, mem)               boot block, device table, argv (read-only for the guest)
+struct Layout {
+    uint64_t image_hi, heap_lo, heap_hi, stack_lo, stack_hi, boot_lo, mem;
+};
+
+int prot_of(uint32_t flags) {
+    int p = 0;
+    if (flags & unikit::elf::kPfR) p |= PROT_READ;
+    if (flags & unikit::elf::kPfW) p |= PROT_WRITE;
+    if (flags & unikit::elf::kPfX) p |= PROT_EXEC;
+    return p;
+}
+
+int open_tap(const std::string& ifname, const std::string& what) {
+    int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) die(what + ": cannot open /dev/net/tun: " + std::strerror(errno));
+    struct ifreq ifr {};
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (ifname.size() >= IFNAMSIZ) die(what + ": interface name '" + ifname + "' is too long");
+    std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
+    if (::ioctl(fd, TUNSETIFF, &ifr) != 0)
+        die(what + ": cannot attach TAP interface '" + ifname + "': " + std::strerror(errno));
+    return fd;
+}
+
+uint16_t tap_mtu(const std::string& ifname) {
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return 1500;
+    struct ifreq ifr {};
+    std::memcpy(ifr.ifr_name, ifname.c_str(), std::min<size_t>(ifname.size(), IFNAMSIZ - 1));
+    int mtu = 1500;
+    if (::ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu >= 68 && ifr.ifr_mtu <= 65535) mtu = ifr.ifr_mtu;
+    ::close(s);
+    return static_cast<uint16_t>(mtu);
+}
+
+void install_seccomp(const std::vector<spt_device>& devs, int epfd) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    if (!ctx) die("seccomp_init failed");
+    auto allow = [&](int nr, unsigned nargs, scmp_arg_cmp a0) {
+        int rc = nargs ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, a0) : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+        if (rc != 0) die(std::string("seccomp_rule_add failed: ") + std::strerror(-rc));
+    };
+    auto fd_is = [](int fd) { return SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd)); };
+    allow(SCMP_SYS(write), 1, fd_is(1));  // console
+    for (const auto& d : devs) {
+        if (d.kind == UK_DEV_NET) {
+            allow(SCMP_SYS(write), 1, fd_is(d.fd));
+            allow(SCMP_SYS(readv), 1, fd_is(d.fd));
+        } else {
+            allow(SCMP_SYS(pread64), 1, fd_is(d.fd));
+            allow(SCMP_SYS(pwrite64), 1, fd_is(d.fd));
+        }
+    }
+    allow(SCMP_SYS(epoll_pwait), 1, fd_is(epfd));
+    allow(SCMP_SYS(epoll_pwait2), 1, fd_is(epfd));
+    allow(SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC));
+    allow(SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME));
+    allow(SCMP_SYS(exit_group), 0, {});
+    int rc = seccomp_load(ctx);
+    if (rc != 0) die(std::string("cannot install the seccomp filter: ") + std::strerror(-rc));
+    // ctx is deliberately not released: free() might make a system call the filter forbids.
+}
+
+[[noreturn]] void enter(uint64_t entry, uint64_t stack_top, const spt_boot* boot) {
+    asm volatile(
+        "movq %0, %%rsp\n\t"
+        "xorl %%ebp, %%ebp\n\t"
+        "jmp *%1\n\t"
+        :
+        : "r"(stack_top), "r"(entry), "D"(boot)
+        : "memory");
+    __builtin_unreachable();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt = parse_args(argc, argv);
+    const std::string& path = opt.image;
+    auto refuse = [&](const std::string& why) { die(path + ": " + why); };
+
+    // ---- validate everything before touching anything -----------------------------------
+    auto file = unikit::elf::read_file(path);
+    if (!file) refuse(file.error());
+    auto img = unikit::elf::read_elf(*file);
+    if (!img) refuse(img.error());
+    auto man = unikit::read_manifest(*img);
+    if (!man) refuse(man.error());
+    if (man->target != "spt") refuse("built for target " + man->target + ", not spt");
+    if (man->abi_version != UK_ABI_VERSION)
+        refuse("built for platform ABI version " + std::to_string(man->abi_version) + ", this tender implements " +
+               std::to_string(UK_ABI_VERSION));
+    const uint64_t mem = opt.mem_mib << 20;
+    unikit::elf::LoadPolicy pol;
+    pol.machine = unikit::elf::kEmX86_64;
+    pol.mem_limit = mem;
+    pol.page_size = kPage;
+    auto ext = unikit::elf::check_loadable(*img, pol);
+    if (!ext) refuse(ext.error());
+    if (auto m = unikit::devargs::match(man->devices, opt.devices); !m) refuse(m.error());
+
+    // Boot block: struct spt_boot, devices, argv pointers, strings.
+    std::vector<std::string> gargs;
+    gargs.push_back(path);
+    for (auto& a : opt.args) gargs.push_back(a);
+    uint64_t boot_bytes = sizeof(spt_boot) + opt.devices.size() * sizeof(spt_device) + (gargs.size() + 1) * 8;
+    for (auto& a : gargs) boot_bytes += a.size() + 1;
+    Layout L{};
+    L.mem = mem;
+    L.image_hi = ext->hi;
+    L.boot_lo = mem - round_up(boot_bytes + 64, kPage);
+    L.stack_hi = L.boot_lo;
+    L.stack_lo = L.stack_hi - kStackSize;
+    L.heap_lo = L.image_hi + kPage;
+    L.heap_hi = L.stack_lo - kPage;
+    if (L.image_hi + 3 * kPage + kStackSize + kMinHeap + (mem - L.boot_lo) > mem)
+        refuse("--mem " + std::to_string(opt.mem_mib) + " MiB is too small for this image (image " +
+               std::to_string(L.image_hi >> 10) + " KiB + 1 MiB stack + 1 MiB heap)");
+
+    // ---- map and load ----------------------------------------------------------------------
+    void* region = ::mmap(nullptr, mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (region == MAP_FAILED) die(std::string("cannot map ") + std::to_string(opt.mem_mib) + " MiB: " + std::strerror(errno));
+    auto* base = static_cast<uint8_t*>(region);
+    const uint64_t gbase = reinterpret_cast<uint64_t>(base);
+    for (const auto& s : img->segments) {
+        if (s.type != unikit::elf::kPtLoad || s.memsz == 0) continue;
+        std::memcpy(base + s.vaddr, file->data() + s.offset, s.filesz);  // the rest stays zero
+    }
+    auto protect = [&](uint64_t lo, uint64_t hi, int prot) {
+        if (hi > lo && ::mprotect(base + lo, hi - lo, prot) != 0)
+            die(std::string("mprotect failed: ") + std::strerror(errno));
+    };
+    protect(0, L.heap_lo, PROT_NONE);  // image gaps and the guard page
+    for (const auto& s : img->segments) {
+        if (s.type != unikit::elf::kPtLoad || s.memsz == 0) continue;
+        protect(s.vaddr & ~(kPage - 1), round_up(s.vaddr + s.memsz, kPage), prot_of(s.flags));
+    }
+    protect(L.heap_hi, L.stack_lo, PROT_NONE);
+
+    // ---- devices -----------------------------------------------------------------------------
+    uint8_t entropy[64];
+    if (::getrandom(entropy, sizeof entropy, 0) != static_cast<ssize_t>(sizeof entropy))
+        die(std::string("cannot read entropy: ") + std::strerror(errno));
+    int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) die(std::string("epoll_create1: ") + std::strerror(errno));
+    std::vector<spt_device> devs;
+    // Handles follow the manifest's order, so they are the same on every run.
+    for (const auto& want : man->devices) {
+        const unikit::devargs::Attachment* at = nullptr;
+        for (const auto& a : opt.devices)
+            if (a.name == want.name) at = &a;
+        spt_device d{};
+        std::memcpy(d.name, want.name.c_str(), std::min<size_t>(want.name.size(), SPT_DEVICE_NAME_MAX - 1));
+        d.kind = want.kind;
+        const std::string what = "device '" + want.name + "'";
+        if (want.kind == UK_DEV_NET) {
+            if (at->backend != unikit::devargs::NetBackend::tap)
+                die(what + ": only tap: network devices are supported by spt");
+            d.fd = open_tap(at->ifname, what);
+            d.mtu = tap_mtu(at->ifname);
+            if (at->mac) {
+                std::memcpy(d.mac, at->mac->data(), 6);
+            } else {
+                std::memcpy(d.mac, entropy + 32 + 6 * (devs.size() % 5), 6);
+                d.mac[0] = static_cast<uint8_t>((d.mac[0] & 0xfe) | 0x02);  // unicast, locally administered
+            }
+            struct epoll_event ev {};
+            ev.events = EPOLLIN;
+            ev.data.u64 = devs.size();
+            if (::epoll_ctl(epfd, EPOLL_CTL_ADD, d.fd, &ev) != 0) die(what + ": epoll_ctl: " + std::strerror(errno));
+        } else {
+            d.fd = ::open(at->path.c_str(), O_RDWR | O_CLOEXEC);
+            if (d.fd < 0) die(what + ": cannot open '" + at->path + "': " + std::strerror(errno));
+            struct stat st {};
+            if (::fstat(d.fd, &st) != 0 || !S_ISREG(st.st_mode)) die(what + ": '" + at->path + "' is not a regular file");
+            d.block_size = kBlockSize;
+            d.capacity = static_cast<uint64_t>(st.st_size) / kBlockSize * kBlockSize;
+            if (d.capacity == 0) die(what + ": '" + at->path + "' is smaller than one block (512 bytes)");
+        }
+        devs.push_back(d);
+    }
+    int have_pwait2 = 1;
+    {
+        struct epoll_event ev {};
+        struct timespec zero {};
+        if (::syscall(SYS_epoll_pwait2, epfd, &ev, 1, &zero, nullptr, 8) < 0 && errno == ENOSYS) have_pwait2 = 0;
+    }
+
+    // ---- boot block --------------------------------------------------------------------------
+    uint8_t* bp = base + L.boot_lo;
+    auto* boot = reinterpret_cast<spt_boot*>(bp);
+    uint64_t off = round_up(sizeof(spt_boot), 16);
+    auto* gdevs = reinterpret_cast<spt_device*>(bp + off);
+    if (!devs.empty()) std::memcpy(gdevs, devs.data(), devs.size() * sizeof(spt_device));
+    off = round_up(off + devs.size() * sizeof(spt_device), 16);
+    auto** gargv = reinterpret_cast<const char**>(bp + off);
+    off += (gargs.size() + 1) * 8;
+    for (size_t i = 0; i < gargs.size(); ++i) {
+        std::memcpy(bp + off, gargs[i].c_str(), gargs[i].size() + 1);
+        gargv[i] = reinterpret_cast<const char*>(bp + off);
+        off += gargs[i].size() + 1;
+    }
+    gargv[gargs.size()] = nullptr;
+    boot->magic = SPT_BOOT_MAGIC;
+    boot->version = SPT_BOOT_VERSION;
+    boot->ndevices = static_cast<uint32_t>(devs.size());
+    boot->devices = gdevs;
+    boot->epoll_fd = epfd;
+    boot->have_epoll_pwait2 = have_pwait2;
+    boot->mem_base = gbase;
+    boot->mem_size = mem;
+    boot->info.argc = static_cast<int>(gargs.size());
+    boot->info.argv = gargv;
+    boot->info.heap_start = gbase + L.heap_lo;
+    boot->info.heap_size = L.heap_hi - L.heap_lo;
+    std::memcpy(boot->info.entropy, entropy, 32);
+    protect(L.boot_lo, L.mem, PROT_READ);
+
+    // ---- sandbox and jump --------------------------------------------------------------------
+    std::fflush(stdout);
+    std::fflush(stderr);
+    // Fatal signals take their default action, so a crashing unikernel shows as SIGSEGV etc.
+    // (a handler left by the host runtime, e.g. AddressSanitizer's, would make system calls the
+    // filter forbids and turn every crash into SIGSYS).
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) ::signal(sig, SIG_DFL);
+    if (opt.timeout_s) ::alarm(static_cast<unsigned>(opt.timeout_s));
+    install_seccomp(devs, epfd);
+    enter(gbase + img->entry, gbase + L.stack_hi, boot);
+}
