@@ -23,6 +23,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include <unikit/error.h>
 #include <unikit/platform.h>
 
 namespace unikit {
@@ -90,6 +91,12 @@ private:
 //   };
 template <class T>
 struct Formatter;
+
+// Errors print by name ("timeout").
+template <>
+struct Formatter<Error> {
+    static void format(FormatSink& out, const FormatSpec&, Error e) { out.write(to_string(e)); }
+};
 
 namespace detail {
 

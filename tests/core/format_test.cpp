@@ -70,6 +70,7 @@ TEST(Format, OtherTypes) {
     EXPECT_EQ(F("{} {} {} {}", 150ms, 3s, 10us, std::chrono::nanoseconds(-5)), "150ms 3s 10us -5ns");
     EXPECT_EQ(F("{}", std::chrono::duration<int, std::ratio<1, 3>>(3)), "1000000000ns");
     EXPECT_EQ(F("p={}", Point{1, -2}), "p=(1, -2)");
+    EXPECT_EQ(F("{}", unikit::Error::timeout), "timeout");
     enum class E : uint16_t { a = 7 };
     EXPECT_EQ(F("{}", E::a), "7");
     char arr[8] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'};  // not NUL-terminated: bounded
