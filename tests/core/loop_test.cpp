@@ -263,6 +263,27 @@ TEST_F(LoopTest, UnfinishedDetachedTasksDestroyedAtEnd) {
     EXPECT_EQ(loop.timer_count(), 0u);
 }
 
+TEST_F(LoopTest, SpawnedTaskFinishingAtOnceAndTimerOutlivingLoop) {
+    int ran = 0;
+    unikit::Timer outlives;
+    {
+        unikit::Loop loop;
+        outlives.arm_after(1h);
+        int r = loop.run([](int* n) -> Task<int> {
+            unikit::spawn([](int* m) -> Task<void> {
+                ++*m;
+                co_return;
+            }(n));
+            co_await unikit::yield_now();
+            co_return *n;
+        }(&ran));
+        EXPECT_EQ(r, 1);
+        EXPECT_TRUE(outlives.armed());
+    }
+    EXPECT_FALSE(outlives.armed());  // the loop disarmed it when it went away
+    outlives.cancel();               // and cancelling is still safe
+}
+
 TEST_F(LoopTest, WaitReadableWakesOnDeviceReadiness) {
     unikit::Loop loop;
     fake::ready_at(5, fake::now_ns() + 250'000'000);

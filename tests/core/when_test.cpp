@@ -94,6 +94,20 @@ TEST_F(WhenTest, WhenAnyReturnsFirstAndDestroysLosers) {
     EXPECT_EQ(alive, 0);
 }
 
+TEST_F(WhenTest, WhenAnySimultaneousFinishersFirstArmedWins) {
+    // Both timers fire in the same turn: both sleepers are queued; the first one resumed wins
+    // and the other is destroyed while still on the ready queue (it must unlink itself).
+    unikit::Loop loop;
+    int alive = 0;
+    int r = loop.run([](int* al) -> Task<int> {
+        auto res = co_await unikit::when_any(tracked_after(10ms, 1, al), tracked_after(10ms, 2, al),
+                                             tracked_after(10ms, 3, al));
+        co_return static_cast<int>(res.index) * 10 + res.value;
+    }(&alive));
+    EXPECT_EQ(r, 1);
+    EXPECT_EQ(alive, 0);
+}
+
 TEST_F(WhenTest, WhenAnyHeterogeneousGivesVariant) {
     unikit::Loop loop;
     int flag = 0;
