@@ -140,3 +140,16 @@ TEST_F(TaskTest, MoveAssignmentDestroysPrevious) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PanicDeathTest, PanicPrintsAndAborts) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    fake::set_echo(true);
+    EXPECT_DEATH(unikit::panic("bad thing {}", 42), "unikit: panic: bad thing 42");
+    EXPECT_DEATH(UK_ASSERT(1 + 1 == 3), "assertion failed: 1 \\+ 1 == 3");
+    EXPECT_DEATH(unikit::Loop::current(), "no unikit::Loop is running");
+    fake::set_echo(false);
+}
+
+}  // namespace
