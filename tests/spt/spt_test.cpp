@@ -1,0 +1,368 @@
+// The spt target end to end: the unikit-spt tender runs good images, refuses bad ones (each with
+// its own message, exit 2, never a crash), the sandbox kills forbidden system calls, and the
+// runtime's panics end an image with a clear line and status 112.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+struct Outcome {
+    int status = -1;  // raw wait status
+    std::string out, err;
+    bool exited(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+    bool signaled(int sig) const { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
+    std::string describe() const {
+        std::string s = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
+                                          : "signal " + std::to_string(WTERMSIG(status));
+        return s + "\n--- stdout:\n" + out + "--- stderr:\n" + err;
+    }
+};
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+std::string temp_path(const std::string& tag) {
+    const char* dir = std::getenv("TMPDIR");
+    return std::string(dir ? dir : "/tmp") + "/spt_test_" + std::to_string(getpid()) + "_" + tag;
+}
+
+Outcome run(std::vector<std::string> args) {
+    std::string o = temp_path("out"), e = temp_path("err");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fo = open(o.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fe = open(e.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    Outcome r;
+    waitpid(pid, &r.status, 0);
+    r.out = slurp(o);
+    r.err = slurp(e);
+    unlink(o.c_str());
+    unlink(e.c_str());
+    return r;
+}
+
+const std::string kTender = UNIKIT_SPT_TENDER;
+const std::string kImages = UNIKIT_IMAGE_DIR;
+const std::string kCheck = kImages + "/sptcheck.spt";
+const std::string kDev = kImages + "/sptdev.spt";
+
+Outcome tender(std::vector<std::string> args) {
+    args.insert(args.begin(), kTender);
+    return run(std::move(args));
+}
+
+std::vector<uint8_t> read_bytes(const std::string& p) {
+    std::string s = slurp(p);
+    return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+// Writes a modified copy of an image and returns its path.
+std::string write_image(const std::string& tag, const std::vector<uint8_t>& bytes) {
+    std::string p = temp_path(tag + ".spt");
+    std::ofstream f(p, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    return p;
+}
+
+template <class T>
+void poke(std::vector<uint8_t>& b, size_t off, T v) {
+    std::memcpy(b.data() + off, &v, sizeof v);
+}
+template <class T>
+T peek(const std::vector<uint8_t>& b, size_t off) {
+    T v;
+    std::memcpy(&v, b.data() + off, sizeof v);
+    return v;
+}
+
+// Offset of the i-th program header of type `type` (PT_LOAD = 1), or 0.
+size_t phdr_of(const std::vector<uint8_t>& b, uint32_t type, int nth = 0) {
+    uint64_t phoff = peek<uint64_t>(b, 32);
+    uint16_t phnum = peek<uint16_t>(b, 56);
+    for (uint16_t i = 0; i < phnum; ++i) {
+        size_t p = phoff + i * 56u;
+        if (peek<uint32_t>(b, p) == type && nth-- == 0) return p;
+    }
+    return 0;
+}
+
+// Runs the tender on a modified image; expects exit 2 and `msg` in the one-line error.
+void expect_refused(const std::string& tag, const std::vector<uint8_t>& bytes, const std::string& msg) {
+    std::string p = write_image(tag, bytes);
+    Outcome r = tender({p});
+    unlink(p.c_str());
+    EXPECT_TRUE(r.exited(2)) << tag << ": " << r.describe();
+    EXPECT_NE(std::string::npos, r.err.find("unikit-spt: error: " + p + ": " + msg)) << tag << ": " << r.describe();
+    EXPECT_EQ(std::string::npos, r.err.find("AddressSanitizer")) << r.err;
+    EXPECT_EQ("", r.out);
+}
+
+// ---- running images -----------------------------------------------------------------------
+
+TEST(Spt, SelfChecksPassInsideTheSandbox) {
+    Outcome r = tender({"--timeout", "30", kCheck, "ok"});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ("sptcheck: ok\n", r.out);
+    EXPECT_EQ("", r.err);
+}
+
+TEST(Spt, ArgumentsReachTheApp) {
+    Outcome r = tender({kCheck, "--", "args", "one", "two words"});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(kCheck + "\nargs\none\ntwo words\n", r.out);
+}
+
+TEST(Spt, ExitStatusIsTheApps) {
+    for (int code : {0, 1, 7, 255}) {
+        Outcome r = tender({kCheck, "exit", std::to_string(code)});
+        EXPECT_TRUE(r.exited(code)) << r.describe();
+    }
+}
+
+TEST(Spt, ForbiddenSyscallIsKilledBySigsys) {
+    Outcome r = tender({"--timeout", "30", kCheck, "syscall"});
+    EXPECT_TRUE(r.signaled(SIGSYS)) << r.describe();
+    EXPECT_EQ("sptcheck: calling open()\n", r.out);  // and nothing after
+}
+
+TEST(Spt, PanicPrintsOneLineAndExits112) {
+    Outcome r = tender({kCheck, "panic"});
+    EXPECT_TRUE(r.exited(112)) << r.describe();
+    EXPECT_NE(std::string::npos, r.out.find("PANIC at ")) << r.out;
+    EXPECT_NE(std::string::npos, r.out.find("sptcheck/main.cpp:")) << r.out;
+    EXPECT_NE(std::string::npos, r.out.find(": sptcheck asked for a panic\n")) << r.out;
+}
+
+TEST(Spt, StackSmashingIsCaught) {
+    Outcome r = tender({kCheck, "smash"});
+    EXPECT_TRUE(r.exited(112)) << r.describe();
+    EXPECT_NE(std::string::npos, r.out.find("PANIC at ")) << r.out;
+    EXPECT_NE(std::string::npos, r.out.find(": stack smashing detected\n")) << r.out;
+}
+
+TEST(Spt, OperatorNewOutOfMemoryPanics) {
+    Outcome r = tender({kCheck, "oom"});
+    EXPECT_TRUE(r.exited(112)) << r.describe();
+    EXPECT_NE(std::string::npos, r.out.find(": out of memory in operator new\n")) << r.out;
+}
+
+TEST(Spt, MallocOutOfMemoryReturnsNull) {
+    Outcome r = tender({kCheck, "malloc-oom"});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ("sptcheck: malloc(1 TiB) = null\n", r.out);
+}
+
+TEST(Spt, CodeIsNotWritable) {
+    Outcome r = tender({kCheck, "segv"});
+    EXPECT_TRUE(r.signaled(SIGSEGV)) << r.describe();
+}
+
+TEST(Spt, TimeoutKillsTheImage) {
+    if (access((kImages + "/hello.spt").c_str(), R_OK) != 0) GTEST_SKIP() << "no hello.spt";
+    Outcome r = tender({"--timeout", "1", kImages + "/hello.spt"});  // hello takes 7 s
+    EXPECT_TRUE(r.signaled(SIGALRM)) << r.describe();
+    EXPECT_EQ(0u, r.out.rfind("Hello\n", 0)) << r.out;
+}
+
+#ifdef UNIKIT_HELLO_UNIX
+TEST(Spt, HelloPrintsTheSameAsOnUnix) {
+    Outcome s = tender({"--timeout", "30", kImages + "/hello.spt", "--", "--sleep-ms", "5"});
+    Outcome u = run({UNIKIT_HELLO_UNIX, "--", "--sleep-ms", "5"});
+    EXPECT_TRUE(s.exited(0)) << s.describe();
+    EXPECT_TRUE(u.exited(0)) << u.describe();
+    EXPECT_EQ("Hello\nWorld\nHello\nWorld\nHello\nWorld\nHello\nWorld\n", s.out);
+    EXPECT_EQ(u.out, s.out);
+}
+#endif
+
+TEST(Spt, BlockAndNetDevicesWork) {
+    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) GTEST_SKIP() << "needs root and /dev/net/tun";
+    std::string disk = temp_path("disk");
+    {
+        std::ofstream f(disk, std::ios::binary);
+        std::string zeros(8192, '\0');
+        f << zeros;
+    }
+    std::string tap = "ukspt" + std::to_string(getpid() % 100000);
+    Outcome r = tender({"--timeout", "30", "--net", "service=tap:" + tap, "--block", "storage=" + disk, kDev});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ("sptdev: mtu 1500 capacity 8192 block 512\n", r.out);
+    std::string back = slurp(disk);
+    ASSERT_EQ(8192u, back.size());
+    EXPECT_EQ(static_cast<char>(7), back[512 + 1]);  // the pattern written at block 1
+    unlink(disk.c_str());
+}
+
+// ---- refusals: each with its own message, exit 2 ---------------------------------------------
+
+TEST(SptRefuses, MissingFile) {
+    Outcome r = tender({"/nonexistent/image.spt"});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_EQ("unikit-spt: error: /nonexistent/image.spt: cannot open: No such file or directory\n", r.err);
+}
+
+TEST(SptRefuses, Directory) {
+    Outcome r = tender({kImages});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_NE(std::string::npos, r.err.find(": not a regular file")) << r.err;
+}
+
+TEST(SptRefuses, NotAnElfFile) {
+    std::string text = "#!/bin/sh\necho I am a script\n";
+    expect_refused("text", std::vector<uint8_t>(text.begin(), text.end()), "not an ELF file (bad magic)");
+    expect_refused("empty", {}, "empty file, not an ELF image");
+}
+
+TEST(SptRefuses, TruncatedImages) {
+    auto img = read_bytes(kCheck);
+    ASSERT_GT(img.size(), 8192u);
+    size_t data = phdr_of(img, 1, 2);
+    ASSERT_NE(0u, data);
+    size_t data_end = peek<uint64_t>(img, data + 8) + peek<uint64_t>(img, data + 32);
+    // (Bytes after the last segment — section headers, symbols — are not needed to run.)
+    struct Cut { size_t at; const char* msg; } cuts[] = {
+        {3, "not an ELF file (bad magic)"},
+        {20, "truncated ELF header"},
+        {63, "truncated ELF header"},
+        {64 + 56, "program headers lie beyond the end of the file"},
+        {4096 + 100, "segment 1 lies beyond the end of the file (truncated?)"},  // inside the code
+        {data_end - 1, "segment 2 lies beyond the end of the file (truncated?)"},  // inside the data
+    };
+    for (auto c : cuts) {
+        std::vector<uint8_t> b(img.begin(), img.begin() + static_cast<long>(c.at));
+        expect_refused("cut" + std::to_string(c.at), b, c.msg);
+    }
+}
+
+TEST(SptRefuses, CorruptedElfHeader) {
+    auto img = read_bytes(kCheck);
+    auto b = img; b[4] = 1;  expect_refused("class", b, "not a 64-bit ELF file");
+    b = img; b[5] = 2;       expect_refused("endian", b, "not a little-endian ELF file");
+    b = img; b[6] = 9;       expect_refused("version", b, "unsupported ELF version 9");
+    b = img; poke<uint16_t>(b, 18, 183); expect_refused("machine", b, "built for machine aarch64 (183), not x86-64");
+    b = img; poke<uint16_t>(b, 16, 2);   expect_refused("type", b, "not a static-pie image (ET_EXEC");
+    b = img; poke<uint16_t>(b, 16, 4);   expect_refused("core", b, "not an executable image (ELF type 4)");
+    b = img; poke<uint16_t>(b, 54, 32);  expect_refused("phentsize", b, "bad program header size 32");
+    b = img; poke<uint16_t>(b, 56, 0);   expect_refused("phnum0", b, "no program headers");
+    b = img; poke<uint64_t>(b, 32, ~0ull - 8); expect_refused("phoff", b, "program headers lie beyond the end of the file");
+}
+
+TEST(SptRefuses, CorruptedProgramHeaders) {
+    auto img = read_bytes(kCheck);
+    size_t text = phdr_of(img, 1, 1), data = phdr_of(img, 1, 2);
+    ASSERT_NE(0u, text);
+    ASSERT_NE(0u, data);
+    ASSERT_EQ(5u, peek<uint32_t>(img, text + 4)) << "second PT_LOAD should be R+X";
+    auto b = img; poke<uint64_t>(b, text + 8, img.size() + 4096);
+    expect_refused("beyond", b, "segment 1 lies beyond the end of the file");
+    b = img; poke<uint64_t>(b, text + 32, uint64_t(1) << 40);
+    expect_refused("huge", b, "segment 1 lies beyond the end of the file");
+    b = img; poke<uint32_t>(b, text + 4, 7);
+    expect_refused("wx", b, "segment 1 is both writable and executable (W^X)");
+    b = img; poke<uint64_t>(b, 24, 0x10);
+    expect_refused("entry", b, "entry point is not inside an executable segment");
+    b = img; poke<uint64_t>(b, data + 16, peek<uint64_t>(img, text + 16));
+    poke<uint64_t>(b, data + 8, peek<uint64_t>(img, text + 8));
+    expect_refused("overlap", b, "segment 2 overlaps another segment");
+    b = img; poke<uint64_t>(b, data + 40, uint64_t(1) << 30);
+    expect_refused("toobig", b, "segment 2 does not fit in the guest memory (64 MiB)");
+    b = img; poke<uint64_t>(b, data + 32, peek<uint64_t>(img, data + 40) + 1);
+    expect_refused("filesz", b, "segment 2 has a file size larger than its memory size");
+}
+
+TEST(SptRefuses, CorruptedManifest) {
+    auto img = read_bytes(kCheck);
+    size_t note = phdr_of(img, 4);
+    ASSERT_NE(0u, note);
+    uint64_t off = peek<uint64_t>(img, note + 8);
+    // namesz(4) descsz(4) type(4) "unikit\0\0" then struct uk_manifest: magic, abi, target[16].
+    auto b = img; poke<uint32_t>(b, off + 20, 0xdeadbeef);
+    expect_refused("magic", b, "malformed manifest: bad magic");
+    b = img; poke<uint32_t>(b, off + 24, 99);
+    expect_refused("abi", b, "built for platform ABI version 99, this tender implements 1");
+    b = img; std::memcpy(b.data() + off + 28, "hvt", 4);
+    expect_refused("target", b, "built for target hvt, not spt");
+    b = img; std::memset(b.data() + off + 28, 'x', 16);
+    expect_refused("unterminated", b, "malformed manifest: bad target field");
+    b = img; b[off + 12] = 'X';  // owner name
+    expect_refused("noname", b, "no unikit manifest (not a unikit image?)");
+    b = img; poke<uint32_t>(b, off + 4, 4096);  // descsz runs past the note segment
+    expect_refused("descsz", b, "note in segment 4 runs past its segment");
+}
+
+TEST(SptRefuses, HostProgramWithoutManifest) {
+    Outcome r = tender({kTender});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_EQ("unikit-spt: error: " + kTender + ": no unikit manifest (not a unikit image?)\n", r.err);
+}
+
+#ifdef UNIKIT_HELLO_UNIX
+TEST(SptRefuses, UnixTargetImage) {
+    Outcome r = tender({UNIKIT_HELLO_UNIX});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_EQ(std::string("unikit-spt: error: ") + UNIKIT_HELLO_UNIX + ": built for target unix, not spt\n", r.err);
+}
+#endif
+
+TEST(SptRefuses, MissingDevice) {
+    std::string disk = temp_path("disk2");
+    { std::ofstream f(disk); f << std::string(1024, 'z'); }
+    Outcome r = tender({"--block", "storage=" + disk, kDev});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_EQ("unikit-spt: error: " + kDev + ": missing device 'service' (net): attach it with --net service=tap:IFNAME\n",
+              r.err);
+    unlink(disk.c_str());
+}
+
+TEST(SptRefuses, UnexpectedDevice) {
+    Outcome r = tender({"--block", "x=/etc/hostname", kCheck});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_NE(std::string::npos, r.err.find("unikit-spt: error: " + kCheck + ": unexpected device 'x'")) << r.err;
+    EXPECT_NE(std::string::npos, r.err.find("names no such device")) << r.err;
+}
+
+TEST(SptRefuses, MemoryTooSmall) {
+    Outcome r = tender({"--mem", "2", kCheck});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_NE(std::string::npos, r.err.find(": --mem 2 MiB is too small for this image")) << r.err;
+}
+
+TEST(SptRefuses, BadUsage) {
+    Outcome r = tender({});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_NE(std::string::npos, r.err.find("unikit-spt: error: no IMAGE given")) << r.err;
+    r = tender({"--mem", "lots", kCheck});
+    EXPECT_TRUE(r.exited(2));
+    EXPECT_NE(std::string::npos, r.err.find("--mem: expected a size in MiB")) << r.err;
+    r = tender({"--frobnicate", kCheck});
+    EXPECT_TRUE(r.exited(2));
+    EXPECT_NE(std::string::npos, r.err.find("unknown option '--frobnicate'")) << r.err;
+    r = tender({"--help"});
+    EXPECT_TRUE(r.exited(0));
+    EXPECT_NE(std::string::npos, r.out.find("usage: unikit-spt")) << r.out;
+}
+
+}  // namespace
