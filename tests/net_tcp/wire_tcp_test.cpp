@@ -157,3 +157,13 @@ TEST(WireTcp, EmitOddLengthAndTooSmall) {
     r.options.timestamps = TcpTimestamps{};
     EXPECT_EQ(r.emit(buf, {}, kA, kB).error(), WireError::Malformed);  // > 40 bytes of options
 }
+
+TEST(WireTcp, RepeatedSackOptionReplacesEarlierOne) {
+    std::vector<uint8_t> o = {5, 26, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0, 6,
+                              5, 10, 0, 0, 0, 7, 0, 0, 0, 8};
+    auto opts = parse_tcp_options(o);
+    ASSERT_TRUE(opts);
+    ASSERT_EQ(opts->sack_count, 1);
+    EXPECT_EQ(opts->sack[0], (TcpSackBlock{7, 8}));
+    EXPECT_EQ(opts->sack[1], (TcpSackBlock{}));
+}

@@ -74,6 +74,7 @@ WireResult<TcpOptions> parse_tcp_options(std::span<const uint8_t> b) {
                 if ((len - 2u) % 8 != 0 || len == 2) return wire_fail(WireError::Malformed);
                 const std::size_t n = (len - 2u) / 8;
                 if (n > kTcpMaxSackBlocks) return wire_fail(WireError::Malformed);
+                o.sack = {};  // a repeated SACK option replaces the earlier one
                 o.sack_count = uint8_t(n);
                 for (std::size_t k = 0; k < n; ++k) o.sack[k] = {get32(body, 8 * k), get32(body, 8 * k + 4)};
                 break;
