@@ -6,7 +6,9 @@
 // application's arguments. The image reads its own manifest (the uk_manifest_note symbol that
 // unikit_app() embeds), refuses devices the manifest does not name and devices it names that are
 // missing (exit 2, one line on stderr), attaches the rest, and calls uk_main().
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -53,9 +55,12 @@ unikit::Manifest own_manifest() {
     m.abi_version = note.m.abi_version;
     m.target = fixed_string(note.m.target, sizeof note.m.target);
     m.app = fixed_string(note.m.app, sizeof note.m.app);
-    const auto* devs = reinterpret_cast<const struct uk_manifest_device*>(&note.m + 1);
+    // The devices follow the head; copy them out bytewise (the declared type ends before them).
+    const auto* devs = reinterpret_cast<const unsigned char*>(&note.m + 1);
     for (uint32_t i = 0; i < note.m.ndevices; ++i) {
-        m.devices.push_back({fixed_string(devs[i].name, sizeof devs[i].name), devs[i].kind});
+        struct uk_manifest_device d;
+        std::memcpy(&d, devs + i * sizeof d, sizeof d);
+        m.devices.push_back({fixed_string(d.name, sizeof d.name), d.kind});
     }
     return m;
 }
