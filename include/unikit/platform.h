@@ -112,7 +112,7 @@ struct uk_net_info {
 };
 
 /* Returns UK_OK, or UK_EINVAL for a bad handle or a handle that is not a network device. */
-uk_result uk_net_info(uk_handle h, struct uk_net_info *info);
+uk_result uk_net_get_info(uk_handle h, struct uk_net_info *info);
 
 /* One Ethernet frame (no FCS). For writes, `len` is the frame length and `cap` is ignored.
  * For reads, `data` points to `cap` writable bytes and the backend sets `len`. */
@@ -147,7 +147,7 @@ struct uk_block_info {
 };
 
 /* Returns UK_OK, or UK_EINVAL for a bad handle or a handle that is not a block device. */
-uk_result uk_block_info(uk_handle h, struct uk_block_info *info);
+uk_result uk_block_get_info(uk_handle h, struct uk_block_info *info);
 
 /* Read/write len bytes at byte offset `offset`. Both must be multiples of block_size and the
  * range must lie within capacity. Synchronous: data is in place (read) or handed to the host

@@ -304,7 +304,7 @@ uk_result uk_device_lookup(const char* name, uk_device_kind kind, uk_handle* h) 
     return UK_ENOENT;
 }
 
-uk_result uk_net_info(uk_handle h, struct uk_net_info* info) {
+uk_result uk_net_get_info(uk_handle h, struct uk_net_info* info) {
     Device* d = get(h, UK_DEV_NET);
     if (!d || !info) return UK_EINVAL;
     std::memcpy(info->mac, d->mac.data(), 6);
@@ -363,7 +363,7 @@ uk_result uk_net_read(uk_handle h, struct uk_frame* frames, size_t n, size_t* re
     return got > 0 ? UK_OK : UK_AGAIN;
 }
 
-uk_result uk_block_info(uk_handle h, struct uk_block_info* info) {
+uk_result uk_block_get_info(uk_handle h, struct uk_block_info* info) {
     Device* d = get(h, UK_DEV_BLOCK);
     if (!d || !info) return UK_EINVAL;
     info->capacity = d->capacity;

@@ -150,10 +150,10 @@ TEST_F(UnixPlatform, LookupAndKinds) {
     EXPECT_EQ(h, *blk);
     struct uk_net_info ni;
     struct uk_block_info bi;
-    EXPECT_EQ(uk_net_info(*blk, &ni), UK_EINVAL);
-    EXPECT_EQ(uk_block_info(net, &bi), UK_EINVAL);
-    EXPECT_EQ(uk_net_info(12345, &ni), UK_EINVAL);
-    EXPECT_EQ(uk_net_info(-1, &ni), UK_EINVAL);
+    EXPECT_EQ(uk_net_get_info(*blk, &ni), UK_EINVAL);
+    EXPECT_EQ(uk_block_get_info(net, &bi), UK_EINVAL);
+    EXPECT_EQ(uk_net_get_info(12345, &ni), UK_EINVAL);
+    EXPECT_EQ(uk_net_get_info(-1, &ni), UK_EINVAL);
     EXPECT_FALSE(up::attach_block("storage", path)) << "a name is attached once";
     close(peer);
     unlink(path.c_str());
@@ -164,7 +164,7 @@ TEST_F(UnixPlatform, BlockReadWriteAndErrors) {
     auto h = up::attach_block("disk", path);
     ASSERT_TRUE(h) << h.error();
     struct uk_block_info bi;
-    ASSERT_EQ(uk_block_info(*h, &bi), UK_OK);
+    ASSERT_EQ(uk_block_get_info(*h, &bi), UK_OK);
     EXPECT_EQ(bi.block_size, 512u);
     EXPECT_EQ(bi.capacity, 512u * 8);
 
@@ -202,7 +202,7 @@ TEST_F(UnixPlatform, NetInfoMacAndMtu) {
     uk_handle h;
     int peer = attach_socketpair_net("service", &h);
     struct uk_net_info ni;
-    ASSERT_EQ(uk_net_info(h, &ni), UK_OK);
+    ASSERT_EQ(uk_net_get_info(h, &ni), UK_OK);
     EXPECT_EQ(ni.mtu, 1500);
     EXPECT_EQ(ni.mac[0] & 0x03, 0x02) << "locally administered, unicast";
     EXPECT_EQ(up::default_mac("service", "tap0"), up::default_mac("service", "tap0"));

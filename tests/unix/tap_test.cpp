@@ -67,7 +67,7 @@ int tap_exchange() {
 
     // Unikernel -> host: a frame with an experimental EtherType.
     struct uk_net_info ni;
-    if (uk_net_info(*h, &ni) != UK_OK || ni.mtu != 1500) return 15;
+    if (uk_net_get_info(*h, &ni) != UK_OK || ni.mtu != 1500) return 15;
     uint8_t frame[100] = {};
     std::memset(frame, 0xff, 6);             // broadcast
     std::memcpy(frame + 6, ni.mac, 6);

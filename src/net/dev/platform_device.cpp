@@ -4,7 +4,7 @@ namespace unikit::net::dev {
 
 Result<PlatformNetDevice> PlatformNetDevice::from_handle(uk_handle h) {
     struct uk_net_info info {};
-    if (uk_result r = uk_net_info(h, &info); r != UK_OK) return fail(from_uk(r));
+    if (uk_result r = uk_net_get_info(h, &info); r != UK_OK) return fail(from_uk(r));
     MacBytes m;
     for (int i = 0; i < 6; ++i) m[i] = info.mac[i];
     return PlatformNetDevice(h, m, info.mtu);

@@ -17,7 +17,7 @@ unikit::Task<int> app_main(std::span<const char* const> args) {
     }
     struct uk_net_info ni;
     struct uk_block_info bi;
-    if (uk_net_info(net, &ni) != UK_OK || uk_block_info(blk, &bi) != UK_OK) co_return 4;
+    if (uk_net_get_info(net, &ni) != UK_OK || uk_block_get_info(blk, &bi) != UK_OK) co_return 4;
     unsigned m[6];
     for (int i = 0; i < 6; ++i) m[i] = ni.mac[i];
     unikit::println("service: net mtu={} mac={:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", unsigned{ni.mtu}, m[0], m[1],

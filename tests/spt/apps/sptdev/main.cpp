@@ -14,9 +14,9 @@ unikit::Task<int> app_main(std::span<const char* const>) {
     if (uk_device_lookup("service", UK_DEV_NET, &net) != UK_OK) co_return 10;
     if (uk_device_lookup("storage", UK_DEV_BLOCK, &blk) != UK_OK) co_return 11;
     struct uk_net_info ni;
-    if (uk_net_info(net, &ni) != UK_OK) co_return 12;
+    if (uk_net_get_info(net, &ni) != UK_OK) co_return 12;
     struct uk_block_info bi;
-    if (uk_block_info(blk, &bi) != UK_OK) co_return 13;
+    if (uk_block_get_info(blk, &bi) != UK_OK) co_return 13;
     static uint8_t buf[1024], back[1024];
     for (size_t i = 0; i < sizeof buf; ++i) buf[i] = static_cast<uint8_t>(i * 7);
     if (uk_block_write(blk, bi.block_size, buf, sizeof buf) != UK_OK) co_return 14;
