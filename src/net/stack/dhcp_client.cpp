@@ -106,7 +106,9 @@ void DhcpClient::poll(std::uint64_t now) {
         else ++counters.ignored;
         sock_.pop();
     }
-    if (!started_ || now >= deadline_) timer(now);
+    // A short lease can make several deadlines due at once (T1, T2, expiry): run them all, so
+    // that afterwards next_deadline() is in the future. Each step moves the state forward.
+    for (int i = 0; i < 8 && (!started_ || now >= deadline_); ++i) timer(now);
 }
 
 void DhcpClient::timer(std::uint64_t now) {
