@@ -70,6 +70,31 @@ hello_args)
   [ "$rc" = 0 ] || fail "run IMAGE: exit status $rc"
   expect_lines Hello World
   ;;
+spt_hello)
+  # The same app source on the spt target: the same lines, exit 0.
+  cd "$src"
+  run_cmd ./unikit run apps/hello --target spt -- Bonjour Monde --sleep-ms 5
+  [ "$rc" = 0 ] || fail "exit status $rc (stderr: $(cat "$tmp/err"))"
+  expect_lines Bonjour Monde
+  ;;
+spt_abnormal_end)
+  # `unikit run` explains how an image ended when it did not end normally.
+  check=$build/images/sptcheck.spt
+  [ -f "$check" ] || fail "$check was not built"
+  run_cmd "$unikit" run "$check" -- syscall
+  [ "$rc" = 159 ] || fail "forbidden syscall: exit status $rc, expected 159 (128+SIGSYS)"
+  grep -q "killed by the sandbox.*forbids (SIGSYS)" "$tmp/err" || fail "no sandbox report: $(cat "$tmp/err")"
+  run_cmd "$unikit" run "$check" -- segv
+  [ "$rc" = 139 ] || fail "write to code: exit status $rc, expected 139"
+  grep -q "memory fault (SIGSEGV)" "$tmp/err" || fail "no fault report: $(cat "$tmp/err")"
+  run_cmd "$unikit" run "$check" -- panic
+  [ "$rc" = 112 ] || fail "panic: exit status $rc, expected 112"
+  grep -q "^PANIC at .*sptcheck asked for a panic" "$tmp/out" "$tmp/err" || fail "no PANIC line"
+  grep -q "ended abnormally (panic or abort, status 112" "$tmp/err" || fail "no abort report: $(cat "$tmp/err")"
+  run_cmd "$unikit" run "$check" -- exit 3
+  [ "$rc" = 3 ] || fail "exit 3: exit status $rc"
+  [ ! -s "$tmp/err" ] || fail "a normal non-zero exit needs no report: $(cat "$tmp/err")"
+  ;;
 build_prints_image)
   run_cmd "$unikit" build "$src/apps/hello" --target unix
   [ "$rc" = 0 ] || fail "exit status $rc (stderr: $(cat "$tmp/err"))"

@@ -14,6 +14,7 @@ namespace unikit::cli {
 inline constexpr int kExitUsage = 2;     // bad command line, unknown target, missing app, device mismatch
 inline constexpr int kExitBuild = 1;     // the build failed (its output is shown on stderr)
 inline constexpr int kExitTimeout = 124; // `run --timeout` expired (as timeout(1))
+inline constexpr int kExitImageAbort = 112; // the image panicked or aborted (UK_EXIT_ABORT)
 
 // Print "unikit: error: MSG" on stderr and exit with `status`.
 [[noreturn]] void die(const std::string& msg, int status = kExitUsage);
@@ -64,9 +65,11 @@ std::string find_tender(const Target& t, const std::string& build_dir);
 // `quiet` it is captured instead and shown only if the command fails.
 int run_process(const std::vector<std::string>& argv, bool quiet);
 // Replace this process with argv (never returns; dies if it cannot).
-[[noreturn]] void exec_process(const std::vector<std::string>& argv);
-// Run argv with a time limit; returns its status, or kExitTimeout after killing it.
-int run_with_timeout(const std::vector<std::string>& argv, double seconds);
+// Run the image's command line (argv) and wait for it, forwarding SIGTERM/SIGHUP to it; with
+// seconds > 0, stop it after that long and return kExitTimeout. An abnormal end (a signal such
+// as the sandbox's SIGSYS, or the panic status 112) is explained on stderr. Returns the exit
+// status for `unikit run`: the image's own, or 128 + signal.
+int run_image(const std::string& image, const std::vector<std::string>& argv, double seconds);
 
 // ---- subcommands ---------------------------------------------------------------------------
 

@@ -138,8 +138,7 @@ int cmd_run(const std::vector<std::string>& args) {
     argv.push_back("--");
     argv.insert(argv.end(), app_args.begin(), app_args.end());
 
-    if (timeout > 0) return run_with_timeout(argv, timeout);
-    exec_process(argv);
+    return run_image(image, argv, timeout);
 }
 
 }  // namespace unikit::cli

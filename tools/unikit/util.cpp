@@ -5,10 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,13 +125,6 @@ int run_process(const std::vector<std::string>& argv, bool quiet) {
     return status;
 }
 
-void exec_process(const std::vector<std::string>& argv) {
-    std::fflush(nullptr);
-    auto v = c_argv(argv);
-    execvp(v[0], v.data());
-    die(std::string("cannot run ") + argv[0] + ": " + std::strerror(errno), 1);
-}
-
 namespace {
 std::string secs_text(double s) {
     char buf[32];
@@ -142,7 +133,48 @@ std::string secs_text(double s) {
 }
 }  // namespace
 
-int run_with_timeout(const std::vector<std::string>& argv, double seconds) {
+namespace {
+
+// Forwarded to the image so `kill <unikit pid>` (or `unikit stop` later) stops it cleanly.
+volatile sig_atomic_t g_child = 0;
+void forward_signal(int sig) {
+    if (g_child > 0) kill(g_child, sig);
+}
+
+const char* signal_meaning(int sig) {
+    switch (sig) {
+    case SIGSYS: return "was killed by the sandbox: the image made a system call its seccomp filter forbids (SIGSYS)";
+    case SIGSEGV: return "crashed with a memory fault (SIGSEGV): a bad pointer, or a write to read-only or code memory";
+    case SIGBUS: return "crashed with a bus error (SIGBUS)";
+    case SIGILL: return "crashed on an illegal instruction (SIGILL)";
+    case SIGFPE: return "crashed on an arithmetic fault (SIGFPE)";
+    case SIGABRT: return "aborted (SIGABRT)";
+    case SIGKILL: return "was killed (SIGKILL)";
+    case SIGTERM: return "was stopped (SIGTERM)";
+    case SIGALRM: return "ran out of time (SIGALRM from the tender's --timeout)";
+    default: return nullptr;
+    }
+}
+
+// Explain an abnormal end on stderr; return the status `unikit run` exits with.
+int report_end(const std::string& image, int st) {
+    if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        if (sig == SIGINT) return 128 + sig;  // the user pressed Ctrl-C: nothing to explain
+        const char* what = signal_meaning(sig);
+        std::string line = image + " ";
+        line += what ? what : ("was killed by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")");
+        note(line);
+        return 128 + sig;
+    }
+    int code = status_of(st);
+    if (code == kExitImageAbort) note(image + " ended abnormally (panic or abort, status 112; see its last lines)");
+    return code;
+}
+
+}  // namespace
+
+int run_image(const std::string& image, const std::vector<std::string>& argv, double seconds) {
     std::fflush(nullptr);
     pid_t pid = fork();
     if (pid < 0) die(std::string("cannot fork: ") + std::strerror(errno), 1);
@@ -152,47 +184,40 @@ int run_with_timeout(const std::vector<std::string>& argv, double seconds) {
         std::fprintf(stderr, "unikit: error: cannot run %s: %s\n", v[0], std::strerror(errno));
         _exit(127);
     }
-    // Ctrl-C reaches the child (same process group); we only wait for it.
+    g_child = pid;
+    // Ctrl-C reaches the image itself (same process group); we only wait for it.
     signal(SIGINT, SIG_IGN);
-    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    long long ms = static_cast<long long>(seconds * 1000.0);
-    if (pidfd >= 0) {
-        struct pollfd p = {pidfd, POLLIN, 0};
-        int r;
-        do {
-            r = poll(&p, 1, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
-        } while (r < 0 && errno == EINTR);
-        close(pidfd);
-        if (r == 0) {
-            kill(pid, SIGTERM);
-            for (int i = 0; i < 20; ++i) {  // 1 s of grace, then SIGKILL
-                int st;
-                if (waitpid(pid, &st, WNOHANG) == pid) {
-                    note("timed out after " + secs_text(seconds) + " s; stopped the image");
-                    return kExitTimeout;
-                }
-                usleep(50000);
-            }
-            kill(pid, SIGKILL);
-            wait_child(pid);
-            note("timed out after " + secs_text(seconds) + " s; killed the image");
-            return kExitTimeout;
+    signal(SIGTERM, forward_signal);
+    signal(SIGHUP, forward_signal);
+    if (seconds <= 0) {
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0) {
+            if (errno != EINTR) return 1;
         }
-        return wait_child(pid);
+        return report_end(image, st);
     }
-    // No pidfd (old kernel): poll waitpid.
+    long long deadline_ms = static_cast<long long>(seconds * 1000.0);
     for (long long waited = 0;; waited += 10) {
-        int st;
+        int st = 0;
         pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) return status_of(st);
-        if (waited >= ms) {
-            kill(pid, SIGKILL);
-            wait_child(pid);
-            note("timed out after " + secs_text(seconds) + " s; killed the image");
-            return kExitTimeout;
-        }
+        if (r == pid) return report_end(image, st);
+        if (r < 0 && errno != EINTR) return 1;
+        if (waited >= deadline_ms) break;
         usleep(10000);
     }
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 20; ++i) {  // 1 s of grace, then SIGKILL
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            note("timed out after " + secs_text(seconds) + " s; stopped the image");
+            return kExitTimeout;
+        }
+        usleep(50000);
+    }
+    kill(pid, SIGKILL);
+    wait_child(pid);
+    note("timed out after " + secs_text(seconds) + " s; killed the image");
+    return kExitTimeout;
 }
 
 }  // namespace unikit::cli
