@@ -3,11 +3,15 @@
 // console -> stdout; clocks -> clock_gettime; uk_yield -> epoll over the network devices'
 // descriptors (level-triggered; the deadline becomes an epoll_pwait2 timeout with ns precision,
 // or an absolute timerfd where epoll_pwait2 is missing); net -> a TAP descriptor; block -> a file.
+// The same epoll set also holds the host sockets of `--net NAME=socket` (hostnet/fd_watch.h):
+// their handles are reported only for the directions a waiting task asked for.
 #include "unix_platform.h"
+#include "hostnet/fd_watch.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -25,6 +29,9 @@
 namespace unikit::unix_platform {
 namespace {
 
+// Not a device: a host descriptor watched for the host-socket backend (hostnet/fd_watch.h).
+constexpr auto kWatchKind = static_cast<uk_device_kind>(0);
+
 struct Device {
     std::string name;
     uk_device_kind kind;
@@ -34,9 +41,16 @@ struct Device {
     // block
     uint64_t capacity = 0;
     bool writable = true;
+    // watch (kind == kWatchKind): interest counts, and what the epoll set holds for it
+    uint32_t readers = 0;
+    uint32_t writers = 0;
+    bool registered = false;
+    uint32_t armed = 0;  // epoll events of the registration
 };
 
 std::vector<std::unique_ptr<Device>> g_devices;  // index = handle
+std::deque<uk_handle> g_free_handles;             // freed watch handles, oldest first
+std::vector<uk_handle> g_pending;                 // reported by the next uk_yield (unwatched)
 int g_epoll = -1;
 int g_timerfd = -1;           // only when epoll_pwait2 is unavailable
 bool g_have_pwait2 = true;
@@ -56,6 +70,49 @@ int epoll_fd() {
         }
     }
     return g_epoll;
+}
+
+Device* watch_get(uk_handle h) {
+    if (h < 0 || static_cast<size_t>(h) >= g_devices.size()) return nullptr;
+    Device* d = g_devices[static_cast<size_t>(h)].get();
+    return d && d->kind == kWatchKind ? d : nullptr;
+}
+
+// The epoll events a watch wants now.
+uint32_t wanted_events(const Device& d) {
+    uint32_t ev = 0;
+    if (d.readers) ev |= EPOLLIN | EPOLLRDHUP;
+    if (d.writers) ev |= EPOLLOUT;
+    return ev;
+}
+
+// Make the registration exactly `ev` (0: drop the descriptor from the epoll set).
+void watch_arm(Device& d, uk_handle h, uint32_t ev) {
+    if (ev == 0) {
+        if (d.registered) epoll_ctl(g_epoll, EPOLL_CTL_DEL, d.fd, nullptr);
+        d.registered = false;
+        d.armed = 0;
+        return;
+    }
+    struct epoll_event e{};
+    e.events = ev;
+    e.data.u64 = static_cast<uint64_t>(h);
+    if (epoll_ctl(g_epoll, d.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, d.fd, &e) == 0) {
+        d.registered = true;
+        d.armed = ev;
+    }
+}
+
+// Whether uk_yield should report an event on a watch; narrows a registration that fired for a
+// direction nobody waits for any more.
+bool watch_filter(Device& d, uk_handle h, uint32_t events) {
+    uint32_t want = wanted_events(d);
+    if (want == 0) {
+        watch_arm(d, h, 0);
+        return false;
+    }
+    if (d.armed != want) watch_arm(d, h, want);
+    return (events & (want | EPOLLERR | EPOLLHUP)) != 0;
 }
 
 Device* get(uk_handle h, uk_device_kind kind) {
@@ -218,11 +275,67 @@ std::expected<uk_handle, std::string> attach_block(const std::string& name, cons
     return h;
 }
 
+std::expected<uk_handle, int> watch_fd(int fd) {
+    if (fd < 0) return std::unexpected(EBADF);
+    epoll_fd();
+    auto d = std::make_unique<Device>();
+    d->kind = kWatchKind;
+    d->fd = fd;
+    uk_handle h;
+    if (!g_free_handles.empty()) {
+        h = g_free_handles.front();
+        g_free_handles.pop_front();
+        g_devices[static_cast<size_t>(h)] = std::move(d);
+    } else {
+        h = static_cast<uk_handle>(g_devices.size());
+        g_devices.push_back(std::move(d));
+    }
+    return h;
+}
+
+void watch_interest(uk_handle h, uint32_t dirs, int delta) {
+    Device* d = watch_get(h);
+    if (!d) return;
+    auto bump = [delta](uint32_t& n) {
+        if (delta > 0) ++n;
+        else if (n > 0) --n;
+    };
+    if (dirs & kWatchRead) bump(d->readers);
+    if (dirs & kWatchWrite) bump(d->writers);
+    // Arm at once when interest grows beyond the registration; shrink lazily (watch_filter).
+    uint32_t want = wanted_events(*d);
+    if (delta > 0 && (d->armed & want) != want) watch_arm(*d, h, want);
+}
+
+uint32_t watch_interest_count(uk_handle h, WatchDir dir) {
+    Device* d = watch_get(h);
+    if (!d) return 0;
+    return dir == kWatchRead ? d->readers : d->writers;
+}
+
+void unwatch_fd(uk_handle h) {
+    Device* d = watch_get(h);
+    if (!d) return;
+    watch_arm(*d, h, 0);
+    g_devices[static_cast<size_t>(h)].reset();
+    g_free_handles.push_back(h);
+    g_pending.push_back(h);  // wake whoever still waits on it
+}
+
+size_t watched_fd_count() {
+    size_t n = 0;
+    for (const auto& d : g_devices) n += d && d->kind == kWatchKind;
+    return n;
+}
+
 void detach_all() {
     for (auto& d : g_devices) {
-        if (d && d->fd >= 0) close(d->fd);
+        // Watched descriptors belong to the host-socket backend, which closes them.
+        if (d && d->fd >= 0 && d->kind != kWatchKind) close(d->fd);
     }
     g_devices.clear();
+    g_free_handles.clear();
+    g_pending.clear();
     if (g_timerfd >= 0) close(g_timerfd);
     if (g_epoll >= 0) close(g_epoll);
     g_timerfd = -1;
@@ -273,20 +386,32 @@ uk_result uk_yield(uk_time_ns deadline, uk_handle* ready, size_t cap, size_t* nr
     *nready = 0;
     constexpr int kMaxEvents = 64;
     struct epoll_event evs[kMaxEvents];
-    int max = cap == 0 ? 1 : (cap < kMaxEvents ? static_cast<int>(cap) : kMaxEvents);
+    // Handles of watches that were dropped: reported once, at once (their waiters must wake).
+    size_t out = 0;
+    while (out < cap && !g_pending.empty()) {
+        ready[out++] = g_pending.front();
+        g_pending.erase(g_pending.begin());
+    }
+    if (out > 0) deadline = 0;
+    size_t room = cap - out;
+    int max = room == 0 ? 1 : (room < kMaxEvents ? static_cast<int>(room) : kMaxEvents);
     for (;;) {
         int n = wait_once(evs, max, deadline);
         if (n < 0) {
             if (errno == EINTR) continue;
+            *nready = out;
             return UK_OK;  // cannot wait: report nothing, the caller re-checks its deadline
         }
-        if (n == 0) {
-            // The kernel may wake a hair early; the ABI promises the deadline has passed.
-            if (uk_clock_monotonic() < deadline) continue;
-            return UK_OK;
+        bool any = out > 0;
+        for (int i = 0; i < n; ++i) {
+            auto h = static_cast<uk_handle>(evs[i].data.u64);
+            if (Device* w = watch_get(h); w && !watch_filter(*w, h, evs[i].events)) continue;
+            any = true;
+            if (out < cap) ready[out++] = h;
         }
-        size_t out = 0;
-        for (int i = 0; i < n && out < cap; ++i) ready[out++] = static_cast<uk_handle>(evs[i].data.u64);
+        // Nothing (or only events nobody waits for): keep waiting until the deadline. The kernel
+        // may also wake a hair early; the ABI promises the deadline has passed.
+        if (!any && uk_clock_monotonic() < deadline) continue;
         *nready = out;
         return UK_OK;
     }
@@ -296,7 +421,7 @@ uk_result uk_device_lookup(const char* name, uk_device_kind kind, uk_handle* h) 
     if (!name || !h) return UK_EINVAL;
     for (size_t i = 0; i < g_devices.size(); ++i) {
         const Device* d = g_devices[i].get();
-        if (d && d->kind == kind && d->name == name) {
+        if (d && d->kind != kWatchKind && d->kind == kind && d->name == name) {
             *h = static_cast<uk_handle>(i);
             return UK_OK;
         }

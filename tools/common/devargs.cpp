@@ -92,6 +92,41 @@ std::optional<std::array<uint8_t, 6>> parse_mac(std::string_view s) {
     return mac;
 }
 
+std::optional<std::array<uint8_t, 4>> parse_ipv4(std::string_view s) {
+    std::array<uint8_t, 4> a{};
+    for (size_t i = 0; i < 4; ++i) {
+        size_t n = 0;
+        unsigned v = 0;
+        while (!s.empty() && s[0] >= '0' && s[0] <= '9' && n < 3) {
+            v = v * 10 + static_cast<unsigned>(s[0] - '0');
+            s.remove_prefix(1);
+            ++n;
+        }
+        if (n == 0 || v > 255) return std::nullopt;
+        a[i] = static_cast<uint8_t>(v);
+        if (i < 3) {
+            if (s.empty() || s[0] != '.') return std::nullopt;
+            s.remove_prefix(1);
+        }
+    }
+    if (!s.empty()) return std::nullopt;
+    return a;
+}
+
+namespace {
+// A port 1..65535 in decimal.
+std::optional<uint16_t> parse_port(std::string_view s) {
+    if (s.empty() || s.size() > 5) return std::nullopt;
+    unsigned v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (v == 0 || v > 65535) return std::nullopt;
+    return static_cast<uint16_t>(v);
+}
+}  // namespace
+
 std::string format_mac(const std::array<uint8_t, 6>& mac) {
     static const char digits[] = "0123456789abcdef";
     std::string s;
@@ -144,8 +179,28 @@ std::expected<Attachment, std::string> parse_net(std::string_view spec) {
             if ((*mac)[0] & 1) return std::unexpected(quoted("--net", spec) + ": MAC address " + format_mac(*mac) +
                                                       " is a multicast address");
             a.mac = mac;
+        } else if (a.backend == NetBackend::socket && opt.starts_with("bind=")) {
+            auto v = opt.substr(5);
+            if (!parse_ipv4(v))
+                return std::unexpected(quoted("--net", spec) + ": bad bind address '" + std::string(v) +
+                                       "' (expected an IPv4 address such as 127.0.0.1 or 0.0.0.0)");
+            a.bind = std::string(v);
+        } else if (a.backend == NetBackend::socket && opt.starts_with("map=")) {
+            auto v = opt.substr(4);
+            auto colon = v.find(':');
+            auto guest = colon == std::string_view::npos ? std::nullopt : parse_port(v.substr(0, colon));
+            auto host = colon == std::string_view::npos ? std::nullopt : parse_port(v.substr(colon + 1));
+            if (!guest || !host)
+                return std::unexpected(quoted("--net", spec) + ": bad port mapping '" + std::string(v) +
+                                       "' (expected map=APP_PORT:HOST_PORT, ports 1-65535)");
+            for (auto [g, h] : a.port_map) {
+                if (g == *guest)
+                    return std::unexpected(quoted("--net", spec) + ": port " + std::to_string(g) + " is mapped twice");
+            }
+            a.port_map.emplace_back(*guest, *host);
         } else {
-            return std::unexpected(quoted("--net", spec) + ": unknown option '" + std::string(opt) + "' (known: mac=)");
+            return std::unexpected(quoted("--net", spec) + ": unknown option '" + std::string(opt) + "' (known: " +
+                                   (a.backend == NetBackend::socket ? "bind=, map=" : "mac=") + ")");
         }
     }
     return a;
@@ -173,6 +228,8 @@ std::string format(const Attachment& a) {
     s += backend_name(a.backend);
     if (a.backend == NetBackend::tap) s += ":" + a.ifname;
     if (a.mac) s += ",mac=" + format_mac(*a.mac);
+    if (!a.bind.empty()) s += ",bind=" + a.bind;
+    for (auto [g, h] : a.port_map) s += ",map=" + std::to_string(g) + ":" + std::to_string(h);
     return s;
 }
 

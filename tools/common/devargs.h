@@ -4,7 +4,10 @@
 //
 //   --net   [NAME=]tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]   a TAP device (root)
 //   --net   [NAME=]user[,mac=...]                         user-mode network helper (reserved)
-//   --net   [NAME=]socket                                 host sockets, unix only (reserved)
+//   --net   [NAME=]socket[,bind=A.B.C.D][,map=GUEST:HOST]...
+//                                                         host sockets, unix only: listeners bind
+//                                                         A.B.C.D (default 127.0.0.1); the app's
+//                                                         port GUEST is the host's port HOST
 //   --block [NAME=]FILE                                   a regular file as block storage
 //
 // NAME may be left out when the manifest has exactly one device of that kind. A NAME is
@@ -35,6 +38,10 @@ struct Attachment {
     NetBackend backend = NetBackend::tap;
     std::string ifname;                      // tap: the interface name
     std::optional<std::array<uint8_t, 6>> mac;  // mac= option
+    // socket: bind= (host address for listeners and UDP sockets bound to "any"; empty: the
+    // default, 127.0.0.1) and map= port mappings (app port -> host port), in the order given.
+    std::string bind;
+    std::vector<std::pair<uint16_t, uint16_t>> port_map;
     // block
     std::string path;
 };
@@ -52,6 +59,9 @@ std::expected<Attachment, std::string> parse_net(std::string_view spec);
 std::expected<Attachment, std::string> parse_block(std::string_view spec);
 // parse_net or parse_block by kind.
 std::expected<Attachment, std::string> parse(uint32_t kind, std::string_view spec);
+
+// Parse a dotted-quad IPv4 address ("127.0.0.1"); the address in network order as 4 bytes.
+std::optional<std::array<uint8_t, 4>> parse_ipv4(std::string_view s);
 
 // Parse "02:00:00:aa:bb:cc" (also accepts '-' separators).
 std::optional<std::array<uint8_t, 6>> parse_mac(std::string_view s);
