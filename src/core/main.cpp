@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include <unikit/app.h>
+#include <unikit/boot.h>
 #include <unikit/log.h>
 #include <unikit/loop.h>
 
@@ -17,19 +18,17 @@ extern "C" int uk_main(const uk_boot_info* info) {
     detail::g_boot_info = info;
     detail::mark_boot();
 
-    // Arguments for the app: argv minus the ones the library OS consumes (--log=SPEC).
+    // Arguments for the app: argv minus the library OS's boot options (include/unikit/boot.h).
     int argc = info && info->argv ? info->argc : 0;
-    const char** args = new const char*[static_cast<size_t>(argc > 0 ? argc : 1)];
-    size_t n = 0;
-    for (int i = 0; i < argc; ++i) {
-        const char* a = info->argv[i];
-        if (!a) continue;
-        std::string_view s(a);
-        if (i > 0 && s.starts_with("--log=")) {
-            if (!log_configure(s.substr(6))) println("unikit: ignoring malformed {}", s);
-            continue;
-        }
-        args[n++] = a;
+    const char** args = new const char*[static_cast<size_t>(argc > 0 ? argc : 1) + 1];
+    int got = detail::split_boot_args(argc, info ? info->argv : nullptr, args);
+    if (got < 0) {
+        delete[] args;
+        return 2;
+    }
+    size_t n = static_cast<size_t>(got);
+    if (auto spec = boot_option("log")) {
+        if (!log_configure(*spec)) println("unikit: ignoring malformed --log={}", *spec);
     }
     if (n == 0) args[n++] = "unikit";
     detail::g_app_args = std::span<const char* const>(args, n);
