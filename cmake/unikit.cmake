@@ -113,6 +113,24 @@ function(unikit_app name)
     set(dev_array_init "    {\n${dev_entries}    },\n")
   endif()
 
+  # FILES dir: unikit-kvbake (tools/kvbake) bakes every file under dir into generated C++ that
+  # is compiled into each image (unikit::kv::baked()). The glob is re-checked at build time, so
+  # added, removed and edited files all re-bake.
+  set(files_src "")
+  if(arg_FILES)
+    get_filename_component(files_dir "${arg_FILES}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT IS_DIRECTORY "${files_dir}")
+      message(FATAL_ERROR "unikit_app(${name}): FILES '${arg_FILES}' is not a directory")
+    endif()
+    file(GLOB_RECURSE files_deps CONFIGURE_DEPENDS LIST_DIRECTORIES false "${files_dir}/*")
+    set(files_src ${CMAKE_CURRENT_BINARY_DIR}/${name}.files.cpp)
+    add_custom_command(OUTPUT ${files_src}
+      COMMAND unikit-kvbake "${files_dir}" "${files_src}"
+      DEPENDS unikit-kvbake ${files_deps}
+      COMMENT "Baking ${arg_FILES} into ${name}"
+      VERBATIM)
+  endif()
+
   foreach(target IN LISTS UNIKIT_TARGETS)
     unikit_flavor_of(${target} flavor)
     set(manifest_c ${CMAKE_CURRENT_BINARY_DIR}/${name}.${target}.manifest.c)
@@ -137,7 +155,7 @@ const struct uk_manifest_note uk_manifest_note = {
 ${dev_array_init}};
 " @ONLY)
     set(exe ${name}.${target})
-    add_executable(${exe} ${arg_SOURCES} ${manifest_c})
+    add_executable(${exe} ${arg_SOURCES} ${manifest_c} ${files_src})
     set_target_properties(${exe} PROPERTIES
       OUTPUT_NAME ${name}.${target}
       RUNTIME_OUTPUT_DIRECTORY ${UNIKIT_IMAGE_DIR})
