@@ -30,7 +30,8 @@ Exit status: 0 built; 1 the build failed; 2 bad usage (unknown target, no such a
 )"},
     {"run", "build (if given a directory) and run an image",
      R"(usage: unikit run APP_DIR|IMAGE [--target T] [--net SPEC]... [--block SPEC]...
-                  [--timeout SECS] [-- ARGS...]
+                  [--timeout SECS] [--ipv4 A.B.C.D/N|dhcp] [--gateway G] [--dns D]
+                  [--log SPEC] [--net-faults SPEC] [--tcp-buffer KiB] [-- ARGS...]
 
 Run an image. Given an app directory, build it first (as `unikit build`). The devices given must
 be exactly those the image's manifest names (see `unikit inspect`); otherwise unikit says which
@@ -46,6 +47,15 @@ device is missing, unexpected or of the wrong kind, and starts nothing.
   --block SPEC       attach a block device; SPEC is [NAME=]FILE (a regular file; block size 512,
                      capacity = file size rounded down to a multiple of 512)
   --timeout SECS     stop the image after SECS seconds (exit status 124)
+Options for the image's own network stack and runtime (passed as boot options, see
+docs/networking.md; ignored by host sockets where they do not apply):
+  --ipv4 A.B.C.D/N|dhcp   the interface address, or DHCP (the default)
+  --gateway G        the default router (with a static --ipv4)
+  --dns D            a DNS server (with a static --ipv4)
+  --log SPEC         log levels, e.g. net=debug,*=info
+  --net-faults SPEC  inject faults on the net device, both directions, seeded:
+                     loss=P,reorder=P,dup=P,corrupt=P,seed=N (P in percent, e.g. loss=5)
+  --tcp-buffer KiB   TCP send and receive buffer per connection (default 64)
   -- ARGS...         arguments for the application (after the '--')
 
 Targets run as: unix - the image is executed directly (IMAGE [--net ..] [--block ..] -- ARGS);

@@ -1,10 +1,14 @@
-// `unikit run APP_DIR|IMAGE [--target T] [--net SPEC].. [--block SPEC].. [--timeout SECS] [-- ARGS]`
+// `unikit run APP_DIR|IMAGE [--target T] [--net SPEC].. [--block SPEC].. [--timeout SECS]
+//              [--ipv4 A.B.C.D/N|dhcp] [--gateway G] [--dns D] [--log SPEC] [--net-faults SPEC]
+//              [--tcp-buffer KiB] [-- ARGS]`
 //
 // Builds the app when given a directory, checks the devices against the image's manifest (so a
 // mismatch is reported by unikit, before anything starts), then hands the image to its target's
 // runner from the table in targets.cpp: the unix image is executed directly, spt goes through
 // its tender.
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 
@@ -43,6 +47,44 @@ double parse_seconds(const std::string& s) {
     return v;
 }
 
+bool is_ipv4(const std::string& s) {
+    int parts = 0;
+    size_t i = 0;
+    while (i <= s.size()) {
+        size_t j = s.find('.', i);
+        if (j == std::string::npos) j = s.size();
+        std::string p = s.substr(i, j - i);
+        if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 255)
+            return false;
+        ++parts;
+        i = j + 1;
+    }
+    return parts == 4;
+}
+
+// Library-OS boot options (include/unikit/boot.h) from `run` flags: checked here so mistakes are
+// reported before anything starts (the image checks them again).
+std::string boot_option_value(const std::string& flag, const std::string& v) {
+    if (flag == "--ipv4") {
+        if (v == "dhcp") return v;
+        size_t slash = v.find('/');
+        std::string plen = slash == std::string::npos ? "" : v.substr(slash + 1);
+        if (slash == std::string::npos || !is_ipv4(v.substr(0, slash)) || plen.empty() || plen.size() > 2 ||
+            plen.find_first_not_of("0123456789") != std::string::npos || std::stoi(plen) > 32)
+            die("--ipv4 '" + v + "': expected A.B.C.D/N (e.g. 10.0.0.2/24) or dhcp");
+    } else if (flag == "--gateway" || flag == "--dns") {
+        if (!is_ipv4(v)) die(flag + " '" + v + "': expected an IPv4 address A.B.C.D");
+    } else if (v.empty() || v.find(' ') != std::string::npos) {
+        die(flag + " '" + v + "': expected a non-empty value without spaces");
+    }
+    return v;
+}
+
+}  // namespace
+
+namespace {
+// `run` flags that become boot options of the image (see docs/networking.md).
+const char* const kBootFlags[] = {"--ipv4", "--gateway", "--dns", "--log", "--net-faults", "--tcp-buffer"};
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -50,6 +92,7 @@ int cmd_run(const std::vector<std::string>& args) {
     std::vector<devargs::Attachment> attached;
     std::vector<std::string> app_args;
     double timeout = 0;
+    std::vector<std::string> boot_opts;  // "--name=value" for the image's library OS
     auto value = [&](size_t& i, const std::string& flag) -> std::string {
         const std::string& a = args[i];
         if (a.size() > flag.size() && a[flag.size()] == '=') return a.substr(flag.size() + 1);
@@ -79,6 +122,11 @@ int cmd_run(const std::vector<std::string>& args) {
             attached.push_back(std::move(*att));
         } else if (is_flag(a, "--timeout")) {
             timeout = parse_seconds(value(i, "--timeout"));
+        } else if (auto bf = std::find_if(std::begin(kBootFlags), std::end(kBootFlags),
+                                          [&](const char* f) { return is_flag(a, f); });
+                   bf != std::end(kBootFlags)) {
+            std::string flag = *bf;
+            boot_opts.push_back(flag + "=" + boot_option_value(flag, value(i, flag)));
         } else if (a.starts_with("-")) {
             die("run: unknown option '" + a + "' (application arguments go after '--'; see `unikit help run`)");
         } else if (what.empty()) {
@@ -136,6 +184,11 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     if (target->runner == Runner::tender) argv.push_back(image);
     argv.push_back("--");
+    if (!boot_opts.empty()) {
+        // [boot options] -- [app args]: uk_main splits them (include/unikit/boot.h).
+        argv.insert(argv.end(), boot_opts.begin(), boot_opts.end());
+        argv.push_back("--");
+    }
     argv.insert(argv.end(), app_args.begin(), app_args.end());
 
     return run_image(image, argv, timeout);
