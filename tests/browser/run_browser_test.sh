@@ -17,7 +17,8 @@
 # browser log and chromedriver's log are written to OUTDIR.
 #
 # Exit status: 0 pass, 1 fail, 77 skip (chromium or chromedriver missing).
-# Environment: CHROMIUM, CHROMEDRIVER (program paths), BROWSER_TEST_SEED (default 2048).
+# Environment: CHROMIUM, CHROMEDRIVER (program paths), BROWSER_TEST_SEED (default 2048),
+# BROWSER_TEST_WINDOW (window size, default 720,1000).
 set -u
 
 if [[ $# -ne 2 ]]; then
@@ -260,7 +261,7 @@ count_tiles() {
 # --- the test ----------------------------------------------------------------------------------
 start_driver
 
-CAPS='{"capabilities":{"alwaysMatch":{"browserName":"chrome","goog:loggingPrefs":{"browser":"ALL"},"goog:chromeOptions":{"binary":'$(json_str "$CHROMIUM")',"args":["--headless","--no-sandbox","--disable-gpu","--disable-quic","--no-first-run","--disable-background-networking","--disable-component-update","--disable-sync","--disable-default-apps","--disable-extensions","--window-size=720,1000","--user-data-dir='"$PROFILE"'"]}}}}'
+CAPS='{"capabilities":{"alwaysMatch":{"browserName":"chrome","goog:loggingPrefs":{"browser":"ALL"},"goog:chromeOptions":{"binary":'$(json_str "$CHROMIUM")',"args":["--headless","--no-sandbox","--disable-gpu","--disable-quic","--no-first-run","--disable-background-networking","--disable-component-update","--disable-sync","--disable-default-apps","--disable-extensions","--window-size='"${BROWSER_TEST_WINDOW:-720,1000}"'","--user-data-dir='"$PROFILE"'"]}}}}'
 resp=$(wd POST /session "$CAPS")
 SID=$(printf '%s' "$resp" | grep -o '"sessionId":"[^"]*"' | head -1 | cut -d'"' -f4)
 [[ -n $SID ]] || fail "no WebDriver session: ${resp:0:400}"

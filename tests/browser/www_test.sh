@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Runs the www unikernel and the browser test against it.
+#
+#   www_test.sh TARGET MODE OUTDIR      TARGET: unix | spt     MODE: socket | tap
+#
+#   socket  (unix only) host sockets: `--net service=socket,map=80:PORT` on a free localhost
+#           port; no root needed.
+#   tap     a private network namespace with a TAP device (Linux side 10.78.0.1/24, image
+#           10.78.0.2/24 on its own TCP/IP stack); the browser runs inside the namespace.
+#           Needs root and /dev/net/tun.
+# Before the browser, curl checks /, /status (JSON counters), a 404 and a gzip variant. The
+# screenshots and logs stay in OUTDIR. Exit 0 pass, 1 fail, 77 skip.
+# Environment: UNIKIT (the unikit command), IMAGES (image directory), UNIKIT_BUILD_DIR.
+set -u
+target=${1:?target}
+mode=${2:?mode}
+out=${3:?outdir}
+: "${UNIKIT:?}" "${IMAGES:?}"
+here=$(cd "$(dirname "$0")" && pwd)
+
+skip() { echo "SKIP: $*"; exit 77; }
+command -v curl >/dev/null || skip "missing curl"
+command -v chromium >/dev/null && command -v chromedriver >/dev/null ||
+    skip "chromium and chromedriver are needed (Debian: chromium chromium-driver)"
+image=$IMAGES/www.$target
+[ -f "$image" ] || { echo "FAIL: no image $image"; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out" || exit 1
+image_pid=
+ns=
+fail() {
+    echo "FAIL: $*"
+    if [ -f "$out/image.log" ]; then echo "--- image log (last 30 lines)"; tail -n 30 "$out/image.log"; fi
+    exit 1
+}
+cleanup() {
+    if [ -n "$image_pid" ]; then
+        kill "$image_pid" 2>/dev/null && { sleep 0.3; kill -9 "$image_pid" 2>/dev/null; }
+        wait "$image_pid" 2>/dev/null
+    fi
+    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+run=()  # prefix for commands that must run where the image's network is
+case $mode in
+socket)
+    [ "$target" = unix ] || skip "host sockets are for the unix target only"
+    port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+    for _ in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        port_in_use "$port" || break
+    done
+    timeout -k 2 300 "$UNIKIT" run "$image" --net "service=socket,map=80:$port" >"$out/image.log" 2>&1 &
+    image_pid=$!
+    ready="serving [0-9]+ files on tcp port 80"
+    base="http://127.0.0.1:$port/"
+    ;;
+tap)
+    [ "$(id -u)" = 0 ] || skip "needs root (network namespace, TAP)"
+    [ -c /dev/net/tun ] || skip "no /dev/net/tun"
+    command -v ip >/dev/null || skip "missing ip"
+    ns=ukt-www-$target-$$
+    tap=uktap0
+    ip netns add "$ns" || fail "cannot create namespace $ns"
+    run=(ip netns exec "$ns")
+    "${run[@]}" ip link set lo up
+    "${run[@]}" ip tuntap add dev $tap mode tap || fail "cannot create TAP"
+    "${run[@]}" ip addr add 10.78.0.1/24 dev $tap
+    "${run[@]}" ip link set $tap up
+    "${run[@]}" timeout -k 2 300 "$UNIKIT" run "$image" --net service=tap:$tap --ipv4 10.78.0.2/24 \
+        >"$out/image.log" 2>&1 &
+    image_pid=$!
+    ready="serving [0-9]+ files on http://10\.78\.0\.2:80/"
+    base="http://10.78.0.2/"
+    ;;
+*)
+    echo "unknown mode $mode"
+    exit 2
+    ;;
+esac
+
+for ((i = 0; i < 150; i++)); do
+    grep -Eq "$ready" "$out/image.log" 2>/dev/null && break
+    kill -0 "$image_pid" 2>/dev/null || fail "the image ended early"
+    sleep 0.1
+done
+grep -Eq "$ready" "$out/image.log" || fail "no '$ready' from the image within 15 s"
+echo "ok: $(grep -Em1 "$ready" "$out/image.log")"
+
+# curl: the pages, /status, a 404, gzip.
+c() { "${run[@]}" curl -sS --max-time 10 "$@"; }
+code=$(c -o "$out/index.html" -w '%{http_code}' "$base") || fail "GET / failed"
+[ "$code" = 200 ] || fail "GET /: status $code"
+grep -q '<h1>' "$out/index.html" || fail "GET / is not the home page"
+cmp -s "$out/index.html" "$here/../../apps/www/site/index.html" || fail "GET / differs from site/index.html"
+echo "ok: GET / is site/index.html"
+code=$(c -o "$out/status.json" -w '%{http_code} %{content_type}' "${base}status") || fail "GET /status failed"
+[[ $code == "200 application/json"* ]] || fail "GET /status: $code"
+grep -q '"requests"' "$out/status.json" || fail "/status has no request count: $(cat "$out/status.json")"
+echo "ok: /status $(cat "$out/status.json")"
+code=$(c -o /dev/null -w '%{http_code}' "${base}no-such-file") || fail "GET /no-such-file failed"
+[ "$code" = 404 ] || fail "GET /no-such-file: status $code"
+echo "ok: 404 for a missing file"
+enc=$(c -o "$out/2048.js.gz" -D - -H 'Accept-Encoding: gzip' "${base}2048.js" | tr -d '\r' |
+    sed -n 's/^[Cc]ontent-[Ee]ncoding: *//p')
+[ "$enc" = gzip ] || fail "2048.js was not sent gzip-encoded (Content-Encoding: '$enc')"
+gzip -dc "$out/2048.js.gz" | cmp -s - "$here/../../apps/www/site/2048.js" || fail "gzip 2048.js does not decode to site/2048.js"
+echo "ok: gzip variant of 2048.js"
+
+"${run[@]}" "$here/run_browser_test.sh" "$base" "$out"
+rc=$?
+[ $rc = 0 ] || { [ $rc = 77 ] && exit 77; fail "browser test (status $rc)"; }
+kill -0 "$image_pid" 2>/dev/null || fail "the image ended during the test"
+echo "PASS: www on $target ($mode); screenshots in $out"
