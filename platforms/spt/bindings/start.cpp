@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platforms/common/self_reloc.h"
 #include "platforms/spt/spt_abi.h"
 #include "rt/rt.h"
 #include "spt_bindings.h"
@@ -31,18 +32,6 @@ _start:
 
 namespace {
 
-struct Elf64Dyn {
-    int64_t tag;
-    uint64_t val;
-};
-struct Elf64Rela {
-    uint64_t offset;
-    uint64_t info;
-    int64_t addend;
-};
-constexpr int64_t DT_NULL = 0, DT_RELA = 7, DT_RELASZ = 8, DT_RELAENT = 9;
-constexpr uint32_t R_X86_64_RELATIVE = 8;
-
 [[noreturn]] void die_early(const char* msg, size_t len) {
     spt::sys::call3(spt::sys::nr_write, 1, reinterpret_cast<long>(msg), static_cast<long>(len));
     spt::sys::exit_group(UK_EXIT_ABORT);
@@ -52,26 +41,21 @@ constexpr uint32_t R_X86_64_RELATIVE = 8;
 
 extern "C" {
 extern const char __ehdr_start[] __attribute__((visibility("hidden")));  // image load address
-extern Elf64Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
+extern unikit::start::Elf64Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
 
 __attribute__((noreturn, used)) void spt_start(const struct spt_boot* boot) {
     const uint64_t base = reinterpret_cast<uint64_t>(__ehdr_start);
-    uint64_t rela = 0, relasz = 0;
-    for (const Elf64Dyn* d = _DYNAMIC; d->tag != DT_NULL; ++d) {
-        if (d->tag == DT_RELA) rela = d->val;
-        else if (d->tag == DT_RELASZ) relasz = d->val;
-        else if (d->tag == DT_RELAENT && d->val != sizeof(Elf64Rela)) {
-            static const char m[] = "PANIC at spt/start: bad relocation entry size\n";
-            die_early(m, sizeof m - 1);
-        }
+    switch (unikit::start::self_relocate(base, _DYNAMIC)) {
+    case unikit::start::RelocStatus::ok:
+        break;
+    case unikit::start::RelocStatus::bad_entry_size: {
+        static const char m[] = "PANIC at spt/start: bad relocation entry size\n";
+        die_early(m, sizeof m - 1);
     }
-    const auto* r = reinterpret_cast<const Elf64Rela*>(base + rela);
-    for (uint64_t i = 0; i < relasz / sizeof(Elf64Rela); ++i) {
-        if (static_cast<uint32_t>(r[i].info) != R_X86_64_RELATIVE) {
-            static const char m[] = "PANIC at spt/start: unsupported relocation type\n";
-            die_early(m, sizeof m - 1);
-        }
-        *reinterpret_cast<uint64_t*>(base + r[i].offset) = base + static_cast<uint64_t>(r[i].addend);
+    case unikit::start::RelocStatus::unsupported_type: {
+        static const char m[] = "PANIC at spt/start: unsupported relocation type\n";
+        die_early(m, sizeof m - 1);
+    }
     }
     if (!boot || boot->magic != SPT_BOOT_MAGIC || boot->version != SPT_BOOT_VERSION) {
         static const char m[] = "PANIC at spt/start: bad boot block (tender and image do not match)\n";

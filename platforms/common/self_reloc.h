@@ -1,0 +1,43 @@
+// Self-relocation of a static-PIE unikit image, shared by the spt and hvt start code.
+//
+// The loader (tender or monitor) places the image anywhere; the image's start code calls
+// uk_self_relocate() before it uses any relocated pointer. It walks _DYNAMIC for DT_RELA /
+// DT_RELASZ and applies every R_X86_64_RELATIVE relocation against the load address
+// (__ehdr_start). The linker script keeps every relocated word in the RW segment (-z text), so
+// no protection has to change. Header-only, freestanding, no stack protector needed.
+#pragma once
+
+#include <stdint.h>
+
+namespace unikit::start {
+
+struct Elf64Dyn {
+    int64_t tag;
+    uint64_t val;
+};
+struct Elf64Rela {
+    uint64_t offset;
+    uint64_t info;
+    int64_t addend;
+};
+
+enum class RelocStatus { ok, bad_entry_size, unsupported_type };
+
+inline RelocStatus self_relocate(uint64_t base, const Elf64Dyn* dynamic) {
+    constexpr int64_t DT_NULL = 0, DT_RELA = 7, DT_RELASZ = 8, DT_RELAENT = 9;
+    constexpr uint32_t R_X86_64_RELATIVE = 8;
+    uint64_t rela = 0, relasz = 0;
+    for (const Elf64Dyn* d = dynamic; d->tag != DT_NULL; ++d) {
+        if (d->tag == DT_RELA) rela = d->val;
+        else if (d->tag == DT_RELASZ) relasz = d->val;
+        else if (d->tag == DT_RELAENT && d->val != sizeof(Elf64Rela)) return RelocStatus::bad_entry_size;
+    }
+    const auto* r = reinterpret_cast<const Elf64Rela*>(base + rela);
+    for (uint64_t i = 0; i < relasz / sizeof(Elf64Rela); ++i) {
+        if (static_cast<uint32_t>(r[i].info) != R_X86_64_RELATIVE) return RelocStatus::unsupported_type;
+        *reinterpret_cast<uint64_t*>(base + r[i].offset) = base + static_cast<uint64_t>(r[i].addend);
+    }
+    return RelocStatus::ok;
+}
+
+}  // namespace unikit::start
