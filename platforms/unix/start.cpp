@@ -1,6 +1,7 @@
 // Start code of a unix image (`hello.unix`): an ordinary executable.
 //
-//   hello.unix [--net [NAME=]tap:IFNAME[,mac=..]]... [--block [NAME=]FILE]... [--] [APP ARGS...]
+//   hello.unix [--net [NAME=]tap:IFNAME[,mac=..]]... [--net [NAME=]socket[,bind=A.B.C.D][,map=P:Q]...]...
+//              [--block [NAME=]FILE]... [--] [APP ARGS...]
 //
 // Platform options come first; `--` or the first argument that is not an option starts the
 // application's arguments. The image reads its own manifest (the uk_manifest_note symbol that
@@ -21,6 +22,7 @@
 #include <unikit/platform.h>
 
 #include "common/devargs.h"
+#include "hostnet/hostnet.h"
 #include "unix_platform.h"
 
 // The generated note (see cmake/unikit.cmake): a note header, then struct uk_manifest, then
@@ -70,7 +72,9 @@ void usage(const unikit::Manifest& m) {
         "usage: %s [--net [NAME=]tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]]... [--block [NAME=]FILE]... [--] [ARGS...]\n"
         "\n"
         "The unikernel '%s' built for the unix target: an ordinary Linux process.\n"
-        "  --net SPEC     attach a network device: a TAP interface (root); NAME may be left out\n"
+        "  --net SPEC     attach a network device: tap:IFNAME, a TAP interface (root), or\n"
+        "                 socket[,bind=A.B.C.D][,map=APP_PORT:HOST_PORT]..., host sockets (the\n"
+        "                 app's listeners bind A.B.C.D, default 127.0.0.1); NAME may be left out\n"
         "                 when the image has one network device\n"
         "  --block SPEC   attach a block device: a regular file (block size 512)\n"
         "  --help         this text\n"
@@ -135,9 +139,22 @@ int main(int argc, char** argv) {
             h = unikit::unix_platform::attach_block(a.name, a.path);
         } else if (a.backend == unikit::devargs::NetBackend::tap) {
             h = unikit::unix_platform::attach_tap(a.name, a.ifname, a.mac);
+        } else if (a.backend == unikit::devargs::NetBackend::socket) {
+            // Not a frame device (uk_device_lookup gives UK_ENOENT for it): the library OS gets
+            // the host-socket backend through uk_unix_hostnet_backend(NAME).
+            unikit::unix_platform::hostnet::Config cfg;
+            cfg.device = a.name;
+            if (!a.bind.empty()) {
+                auto ip = unikit::devargs::parse_ipv4(a.bind);
+                if (!ip) fail("--net " + unikit::devargs::format(a) + ": bad bind address");
+                cfg.bind = unikit::net::wire::Ipv4Addr((*ip)[0], (*ip)[1], (*ip)[2], (*ip)[3]);
+            }
+            cfg.port_map = a.port_map;
+            if (auto r = unikit::unix_platform::hostnet::attach(std::move(cfg)); !r) fail("device '" + a.name + "': " + r.error());
+            continue;
         } else {
             fail("--net " + unikit::devargs::format(a) + ": the '" + unikit::devargs::backend_name(a.backend) +
-                 "' network backend is not implemented on the unix target yet (use tap:IFNAME)");
+                 "' network backend is not implemented on the unix target yet (use tap:IFNAME or socket)");
         }
         if (!h) fail("device '" + a.name + "': " + h.error());
     }
