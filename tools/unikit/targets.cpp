@@ -13,7 +13,8 @@ const std::vector<Target>& targets() {
         {"unix", "ordinary Linux process (development; TAP device or host sockets)", Runner::direct, nullptr, nullptr},
         {"spt", "freestanding image in a seccomp-sandboxed process, run by the unikit-spt tender", Runner::tender,
          "unikit-spt", nullptr},
-        {"hvt", "KVM virtual machine run by unikit's own monitor", Runner::none, "unikit-hvt", "/dev/kvm"},
+        {"hvt", "KVM virtual machine run by unikit's own monitor unikit-hvt (guest at CPL3)", Runner::tender,
+         "unikit-hvt", "/dev/kvm"},
         {"virtio", "bootable image for QEMU / Firecracker (virtio-net, virtio-blk)", Runner::none, nullptr, nullptr},
     };
     return table;
