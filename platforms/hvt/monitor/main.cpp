@@ -163,6 +163,11 @@ int open_kvm(std::string& why) {
         return -1;
     }
     int v = ::ioctl(fd, KVM_GET_API_VERSION, 0);
+    if (v < 0) {
+        why = std::string("/dev/kvm is not a KVM device (KVM_GET_API_VERSION: ") + std::strerror(errno) + ")";
+        ::close(fd);
+        return -1;
+    }
     if (v != KVM_API_VERSION) {
         why = "/dev/kvm speaks KVM API version " + std::to_string(v) + ", expected " + std::to_string(KVM_API_VERSION);
         ::close(fd);
