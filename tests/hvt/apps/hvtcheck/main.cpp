@@ -13,6 +13,7 @@
 //   syscall     a system call instruction                    -> triple fault, SIGILL
 //   port        `out` to a port that is not a hypercall      -> refused, non-zero
 //   loop        spins forever (for --timeout)
+//   cost        prints the cost of a hypercall (HVT_CALL_CLOCK) and of a TSC clock read, in ns
 //   hostile     hypercalls with bad pointers and lengths; the monitor must refuse each and keep
 //               running: "hvtcheck: hostile ok", 0
 #include <cstdint>
@@ -232,5 +233,18 @@ unikit::Task<int> app_main(std::span<const char* const> args) {
         for (;;) asm volatile("" ::: "memory");
     }
     if (mode == "hostile") co_return hostile();
+    if (mode == "cost") {
+        alignas(8) static hvt_clock clk;
+        constexpr int kCalls = 2000, kReads = 1000000;
+        uk_time_ns t0 = uk_clock_monotonic();
+        for (int i = 0; i < kCalls; ++i) hypercall(HVT_CALL_CLOCK, reinterpret_cast<uint64_t>(&clk));
+        uk_time_ns t1 = uk_clock_monotonic();
+        uk_time_ns sink = 0;
+        for (int i = 0; i < kReads; ++i) sink += uk_clock_monotonic();
+        uk_time_ns t2 = uk_clock_monotonic();
+        unikit::println("hypercall {} ns", (t1 - t0) / kCalls);
+        unikit::println("clock read {} ns", (t2 - t1) / kReads);
+        co_return sink == 0 ? 1 : 0;
+    }
     co_return fail("unknown mode");
 }
