@@ -9,8 +9,8 @@
 //   });
 //   router.files(&unikit::kv::baked());       // everything else: GET/HEAD of baked files
 //   unikit::http::Server server(router);
-//   auto l = unikit::net::TcpListener::bind(80);
-//   co_await server.serve(*l);                // one coroutine per connection
+//   co_await unikit::http::serve_tcp(server, 80);   // or server.serve(listener): a coroutine
+//                                                   // per connection
 //
 // The server is written against two small concepts, so it runs over anything with the same
 // shape as net.h's TcpStream/TcpListener (tests use an in-memory stream and a virtual clock):
@@ -492,6 +492,9 @@ Task<void> Server::serve_connection(S s) {
         ~MemGuard() { ::operator delete(p, std::align_val_t(alignof(Header)), std::nothrow); }
     } mem_guard{mem};
 
+    if constexpr (requires { s.set_nodelay(true); }) {
+        (void)s.set_nodelay(true);  // responses are whole writes: do not hold them back (Nagle)
+    }
     Connection c(*this, std::span<uint8_t>(static_cast<uint8_t*>(mem), size), now());
     for (;;) {
         switch (c.next(now())) {
@@ -555,6 +558,10 @@ Task<void> Server::serve_connection(S s) {
         }
     }
 }
+
+// Listens on a TCP port (net::TcpListener::bind) and serves it until `stop` (src/http/net.cpp;
+// links the socket API).
+Task<Result<void>> serve_tcp(Server& server, uint16_t port, CancelToken stop = {});
 
 template <Listener L>
 Task<Result<void>> Server::serve(L& listener, CancelToken stop) {
