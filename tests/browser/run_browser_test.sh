@@ -13,12 +13,13 @@
 #   5. starts from ?board= positions: 1024+1024 joined -> "won", "Keep going" (a real click) ->
 #      "playing"; a move that fills the board with no pair left -> "over";
 #   6. fails on any uncaught JavaScript error in the browser log.
-# Screenshots (home.png, 2048-start.png, 2048-moved.png, 2048-won.png, 2048-over.png), the
+# Screenshots (home.png, home-status.png when /status is there, 2048-start.png, 2048-moved.png, 2048-won.png, 2048-over.png), the
 # browser log and chromedriver's log are written to OUTDIR.
 #
 # Exit status: 0 pass, 1 fail, 77 skip (chromium or chromedriver missing).
 # Environment: CHROMIUM, CHROMEDRIVER (program paths), BROWSER_TEST_SEED (default 2048),
-# BROWSER_TEST_WINDOW (window size, default 720,1000).
+# BROWSER_TEST_WINDOW (window size, default 720,1000), BROWSER_TEST_EXPECT_STATUS=1 (fail unless
+# the home page shows the server's /status counters, as it does when served by www).
 set -u
 
 if [[ $# -ne 2 ]]; then
@@ -277,6 +278,20 @@ h1=$(js "const h = document.querySelector('h1'); return h ? h.textContent : '';"
 [[ $(js "return getComputedStyle(document.body).fontFamily.length > 0 && document.styleSheets.length > 0;") == true ]] || fail "home page has no stylesheet"
 log "home page: \"$h1\""
 screenshot home.png
+# Served by www, the home page shows the /status counters (site.js); elsewhere it hides them.
+shown=false
+for _ in $(seq 30); do
+    shown=$(js "const s = document.getElementById('live-status'); return !!s && !s.hidden && s.textContent.includes('requests');")
+    [[ $shown == true ]] && break
+    sleep 0.1
+done
+if [[ $shown == true ]]; then
+    js "document.getElementById('live-status').scrollIntoView(); return true;" >/dev/null
+    screenshot home-status.png
+    log "home page shows /status"
+elif [[ ${BROWSER_TEST_EXPECT_STATUS:-0} == 1 ]]; then
+    fail "the home page does not show the /status counters"
+fi
 
 # 2. Seeded start, twice.
 GAME="${BASE}2048.html"

@@ -113,7 +113,7 @@ enc=$(c -o "$out/2048.js.gz" -D - -H 'Accept-Encoding: gzip' "${base}2048.js" | 
 gzip -dc "$out/2048.js.gz" | cmp -s - "$here/../../apps/www/site/2048.js" || fail "gzip 2048.js does not decode to site/2048.js"
 echo "ok: gzip variant of 2048.js"
 
-"${run[@]}" "$here/run_browser_test.sh" "$base" "$out"
+"${run[@]}" env BROWSER_TEST_EXPECT_STATUS=1 "$here/run_browser_test.sh" "$base" "$out"
 rc=$?
 [ $rc = 0 ] || { [ $rc = 77 ] && exit 77; fail "browser test (status $rc)"; }
 kill -0 "$image_pid" 2>/dev/null || fail "the image ended during the test"
