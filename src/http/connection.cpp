@@ -195,7 +195,10 @@ void Connection::on_written(TimePoint now) noexcept {
         return;
     }
     if (close_after_) {
-        phase_ = error_close_ ? Phase::lingering : Phase::closing;
+        // Unread input (an error, or requests pipelined after "Connection: close") would make
+        // the peer's stack answer our close with a reset that can destroy the response in
+        // flight: drain it first (RFC 9112 9.6).
+        phase_ = error_close_ || in_len_ > consumed_ ? Phase::lingering : Phase::closing;
         return;
     }
     // Keep-alive: drop this request's bytes; a pipelined request may already be buffered.
