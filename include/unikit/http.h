@@ -415,7 +415,8 @@ public:
     Task<void> serve_connection(S stream);
 
     // Accepts connections and serves each in its own detached task, until `stop` is cancelled
-    // or accept fails (its error is returned; Error::cancelled after stop).
+    // or accept fails (its error is returned; Error::cancelled after stop). Transient accept
+    // errors (overflow, again, no_memory) are retried after 10 ms.
     template <Listener L>
     Task<Result<void>> serve(L& listener, CancelToken stop = {});
 
@@ -567,8 +568,15 @@ template <Listener L>
 Task<Result<void>> Server::serve(L& listener, CancelToken stop) {
     for (;;) {
         auto s = co_await listener.accept(stop);
-        if (!s) co_return fail(s.error());
-        spawn(serve_connection(std::move(*s)));
+        if (s) {
+            spawn(serve_connection(std::move(*s)));
+            continue;
+        }
+        // Out of connection slots or memory for now: wait a little and accept again.
+        if (s.error() != Error::overflow && s.error() != Error::again && s.error() != Error::no_memory)
+            co_return fail(s.error());
+        auto r = co_await sleep(10ms, stop);
+        if (!r) co_return fail(r.error());
     }
 }
 

@@ -600,7 +600,12 @@ namespace {
 class FakeListener {
 public:
     std::deque<std::shared_ptr<State>> pending;
+    int transient_errors = 0;  // accept fails with Error::overflow this many times first
     Task<Result<MemStream>> accept(CancelToken token) {
+        if (transient_errors > 0) {
+            --transient_errors;
+            co_return fail(Error::overflow);
+        }
         while (pending.empty()) {
             auto r = co_await sleep(1s, token);
             if (!r) co_return fail(r.error());
@@ -616,6 +621,7 @@ static_assert(Listener<FakeListener>);
 TEST_F(ServerTest, ServeAcceptsUntilStopped) {
     server = std::make_unique<Server>(router);
     FakeListener l;
+    l.transient_errors = 3;  // retried, not fatal
     std::vector<std::shared_ptr<State>> states;
     for (int i = 0; i < 3; ++i) {
         states.push_back(std::make_shared<State>());
