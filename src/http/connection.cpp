@@ -278,7 +278,7 @@ void Connection::serve_file(const kv::KvStore& store, Response& res) noexcept {
     // The key: the percent-decoded path, with "index.html" after a trailing slash.
     std::string_view p = req_.path;
     size_t n = 0;
-    const size_t cap = sizeof(path_buf_) - 10;
+    const size_t cap = sizeof(path_buf_) - 12;  // room for "/index.html"
     for (size_t i = 0; i < p.size(); ++i) {
         if (n >= cap) return text(404);
         char c = p[i];
@@ -296,6 +296,18 @@ void Connection::serve_file(const kv::KvStore& store, Response& res) noexcept {
         n += idx.copy(path_buf_ + n, idx.size());
     }
     auto found = store.get(std::string_view(path_buf_, n));
+    if (!found && n && path_buf_[n - 1] != '/') {
+        // A directory named without its slash: redirect to "/dir/" when it has an index.
+        std::string_view idx = "/index.html";
+        size_t m = n + idx.copy(path_buf_ + n, idx.size());
+        if (req_.path.size() + 2 <= sizeof(path_buf_) && store.get(std::string_view(path_buf_, m))) {
+            char loc[sizeof(path_buf_) + 2];
+            size_t k = req_.path.copy(loc, sizeof(loc) - 2);
+            loc[k++] = '/';
+            res.add_header("Location", std::string_view(loc, k));
+            return text(301);
+        }
+    }
     if (!found || !found->resident) return text(404);
     const kv::KvEntry& e = *found;
 

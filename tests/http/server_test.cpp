@@ -181,7 +181,10 @@ TEST_F(ServerTest, IndexFilesAndPercentDecoding) {
     EXPECT_EQ(one("GET /sub/ HTTP/1.1\r\nHost: h\r\n\r\n").body, "<p>sub</p>");
     EXPECT_EQ(one("GET /sp%20ace.txt HTTP/1.1\r\nHost: h\r\n\r\n").body, "space");
     EXPECT_EQ(one("GET /%69ndex.html?v=2 HTTP/1.1\r\nHost: h\r\n\r\n").status, "HTTP/1.1 200 OK");
-    EXPECT_EQ(one("GET /sub HTTP/1.1\r\nHost: h\r\n\r\n").status, "HTTP/1.1 404 Not Found");
+    Resp dir = one("GET /sub HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(dir.status, "HTTP/1.1 301 Moved Permanently");
+    EXPECT_EQ(dir.h("location"), "/sub/");
+    EXPECT_EQ(one("GET /su HTTP/1.1\r\nHost: h\r\n\r\n").status, "HTTP/1.1 404 Not Found");
     EXPECT_EQ(one("GET /bad%zz HTTP/1.1\r\nHost: h\r\n\r\n").status, "HTTP/1.1 400 Bad Request");
     EXPECT_EQ(one("GET /nul%00 HTTP/1.1\r\nHost: h\r\n\r\n").status, "HTTP/1.1 400 Bad Request");
 }
