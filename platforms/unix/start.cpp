@@ -74,7 +74,8 @@ void usage(const unikit::Manifest& m) {
         "The unikernel '%s' built for the unix target: an ordinary Linux process.\n"
         "  --net SPEC     attach a network device: tap:IFNAME, a TAP interface (root), or\n"
         "                 socket[,bind=A.B.C.D][,map=APP_PORT:HOST_PORT]..., host sockets (the\n"
-        "                 app's listeners bind A.B.C.D, default 127.0.0.1); NAME may be left out\n"
+        "                 app's listeners bind A.B.C.D, default 127.0.0.1), or user,fd=N, a frame socket\n"
+        "                 from unikit-netd (`unikit run --net user`); NAME may be left out\n"
         "                 when the image has one network device\n"
         "  --block SPEC   attach a block device: a regular file (block size 512)\n"
         "  --help         this text\n"
@@ -152,10 +153,20 @@ int main(int argc, char** argv) {
             cfg.port_map = a.port_map;
             if (auto r = unikit::unix_platform::hostnet::attach(std::move(cfg)); !r) fail("device '" + a.name + "': " + r.error());
             continue;
+        } else if (a.backend == unikit::devargs::NetBackend::user) {
+            // A frame socket inherited from `unikit run` (the other end is unikit-netd).
+            if (auto ok = unikit::devargs::adopt_frame_socket(a.fd); !ok) fail("device '" + a.name + "': " + ok.error());
+            h = unikit::unix_platform::attach_net_fd(a.name, a.fd,
+                                                     a.mac ? *a.mac : unikit::unix_platform::default_mac(a.name, "user"));
         } else {
             fail("--net " + unikit::devargs::format(a) + ": the '" + unikit::devargs::backend_name(a.backend) +
-                 "' network backend is not implemented on the unix target yet (use tap:IFNAME or socket)");
+                 "' network backend is not implemented on the unix target");
         }
+        if (!h && a.kind == UK_DEV_NET && a.backend == unikit::devargs::NetBackend::tap &&
+            (h.error().find("not permitted") != std::string::npos || h.error().find("denied") != std::string::npos))
+            fail("device '" + a.name + "': " + h.error() +
+                 " (TAP devices need root, or a TAP made for your user: `sudo unikit net create-tap " + a.ifname +
+                 " --user $USER`; without root use `unikit run --net user`)");
         if (!h) fail("device '" + a.name + "': " + h.error());
     }
 

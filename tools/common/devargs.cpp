@@ -1,5 +1,13 @@
 #include "common/devargs.h"
 
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <unikit/platform.h>
 
 namespace unikit::devargs {
@@ -179,6 +187,18 @@ std::expected<Attachment, std::string> parse_net(std::string_view spec) {
             if ((*mac)[0] & 1) return std::unexpected(quoted("--net", spec) + ": MAC address " + format_mac(*mac) +
                                                       " is a multicast address");
             a.mac = mac;
+        } else if (a.backend == NetBackend::user && opt.starts_with("fd=")) {
+            auto v = opt.substr(3);
+            int fd = 0;
+            bool ok = !v.empty() && v.size() <= 6;
+            for (char c : v) {
+                ok = ok && c >= '0' && c <= '9';
+                if (ok) fd = fd * 10 + (c - '0');
+            }
+            if (!ok || fd < 3)
+                return std::unexpected(quoted("--net", spec) + ": bad descriptor '" + std::string(v) +
+                                       "' (expected fd=N, N >= 3, an inherited frame socket)");
+            a.fd = fd;
         } else if (a.backend == NetBackend::socket && opt.starts_with("bind=")) {
             auto v = opt.substr(5);
             if (!parse_ipv4(v))
@@ -200,7 +220,9 @@ std::expected<Attachment, std::string> parse_net(std::string_view spec) {
             a.port_map.emplace_back(*guest, *host);
         } else {
             return std::unexpected(quoted("--net", spec) + ": unknown option '" + std::string(opt) + "' (known: " +
-                                   (a.backend == NetBackend::socket ? "bind=, map=" : "mac=") + ")");
+                                   (a.backend == NetBackend::socket ? "bind=, map="
+                                    : a.backend == NetBackend::user ? "mac=, fd="
+                                                                    : "mac=") + ")");
         }
     }
     return a;
@@ -230,8 +252,31 @@ std::string format(const Attachment& a) {
     if (a.mac) s += ",mac=" + format_mac(*a.mac);
     if (!a.bind.empty()) s += ",bind=" + a.bind;
     for (auto [g, h] : a.port_map) s += ",map=" + std::to_string(g) + ":" + std::to_string(h);
+    if (a.backend == NetBackend::user && a.fd >= 0) s += ",fd=" + std::to_string(a.fd);
     return s;
 }
+
+std::expected<void, std::string> adopt_frame_socket(int fd) {
+    const std::string how = " (start the image with `unikit run ... --net user`, which runs the unikit-netd helper "
+                            "and hands the image its frame socket)";
+    if (fd < 0) return std::unexpected("'user' networking needs a frame socket from unikit-netd" + how);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return std::unexpected("descriptor " + std::to_string(fd) + " is not an inherited frame socket" + how);
+    int type = 0;
+    socklen_t len = sizeof type;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0 ||
+        addr.ss_family != AF_UNIX || (type != SOCK_SEQPACKET && type != SOCK_DGRAM))
+        return std::unexpected("descriptor " + std::to_string(fd) +
+                               " is not a frame socket (AF_UNIX, SOCK_SEQPACKET or SOCK_DGRAM)" + how);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+        return std::unexpected("descriptor " + std::to_string(fd) + ": " + std::strerror(errno));
+    return {};
+}
+
 
 std::expected<void, std::string> match(std::span<const ManifestDevice> wanted,
                                        std::vector<Attachment>& attached) {

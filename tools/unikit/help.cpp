@@ -40,13 +40,23 @@ device is missing, unexpected or of the wrong kind, and starts nothing.
   --target T, -t T   target (default: unix for a directory; an image's own target for a file,
                      which --target must then match)
   --net SPEC         attach a network device; SPEC is [NAME=]BACKEND[,mac=XX:XX:XX:XX:XX:XX]:
-                       tap:IFNAME   a TAP interface (created if missing; needs root)
-                       user         user-mode network helper (reserved, not yet implemented)
-                       socket       host sockets, unix only (reserved, not yet implemented)
+                       tap:IFNAME   a TAP interface (needs root, or a TAP made for you by
+                                    `sudo unikit net create-tap IFNAME --user $USER`)
+                       user         user-mode networking without root: a NAT (libslirp) in
+                                    the helper unikit-netd; the image is 10.0.2.15/24, gateway
+                                    10.0.2.2, DNS 10.0.2.3 (unless --ipv4 is given)
+                       socket[,bind=A.B.C.D][,map=APP:HOST]  host sockets, unix only
                      NAME may be left out when the image has exactly one network device.
   --block SPEC       attach a block device; SPEC is [NAME=]FILE (a regular file; block size 512,
                      capacity = file size rounded down to a multiple of 512)
   --timeout SECS     stop the image after SECS seconds (exit status 124)
+  -p, --publish [HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|/udp]
+                     with --net user: forward a host port to the image (repeatable); HOST_IP
+                     defaults to 127.0.0.1 (give 0.0.0.0 to accept other machines). A host port
+                     already in use is refused before the image starts (exit 2).
+  --pcap FILE        record every frame the image sends and receives (pcap; tcpdump -r FILE);
+                     written by unikit-netd outside the sandbox (--net user or tap:IFNAME)
+  --name NAME        the instance's name in `unikit ps` / `unikit stop` (default: APP-N)
 Options for the image's own network stack and runtime (passed as boot options, see
 docs/networking.md; ignored by host sockets where they do not apply):
   --ipv4 A.B.C.D/N|dhcp   the interface address, or DHCP (the default)
@@ -62,6 +72,33 @@ Targets run as: unix - the image is executed directly (IMAGE [--net ..] [--block
 spt - through its tender (unikit-spt [--net ..] [--block ..] IMAGE -- ARGS).
 
 Exit status: the image's own; 2 bad usage or device mismatch; 1 build failure; 124 timeout.
+)"},
+    {"ps", "list the running instances (name, target, pid, network, address, forwards)",
+     R"(usage: unikit ps [-q]
+
+List the images started by `unikit run` that are still running, for this user: name, target,
+PID of the supervising `unikit run`, network, the guest's address when known, uptime and
+published ports. Records of runs that have ended (even when killed) are pruned.
+Records live in $XDG_RUNTIME_DIR/unikit, else /tmp/unikit-$UID.
+
+  -q, --quiet   names only
+)"},
+    {"stop", "stop a running instance",
+     R"(usage: unikit stop [--grace SECS] NAME...
+
+Stop the instance NAME (see `unikit ps`): SIGTERM to its `unikit run`, which stops the image and
+its network helper; after --grace seconds (default 5) everything left is killed (SIGKILL).
+
+Exit status: 0; 1 when no instance has that name.
+)"},
+    {"net", "create or delete TAP interfaces for --net tap: (root)",
+     R"(usage: unikit net create-tap NAME [--netns NS] [--address A.B.C.D/N] [--user USER]
+       unikit net delete-tap NAME [--netns NS]
+
+create-tap makes a persistent TAP interface NAME (in network namespace NS), gives it the
+address A.B.C.D/N, brings it up, and lets USER attach images to it without root
+(`unikit run ... --net tap:NAME` as USER). delete-tap removes it. Both need root; for networking
+without root use `unikit run --net user`.
 )"},
     {"inspect", "show an image's target, ABI, size and the devices it needs",
      R"(usage: unikit inspect IMAGE
@@ -124,7 +161,8 @@ std::string help_overview() {
         "  unikit run apps/hello                      build and run on the unix target\n"
         "  unikit run apps/hello -- Bonjour Monde     with application arguments\n"
         "  unikit build apps/hello --target spt       print build/images/hello.spt\n"
-        "  unikit inspect build/images/hello.unix\n";
+        "  unikit inspect build/images/hello.unix\n"
+        "  unikit run apps/www --target spt --net user -p 8080:80    rootless, http://127.0.0.1:8080\n";
     return s;
 }
 
@@ -142,7 +180,7 @@ int cmd_help(const std::vector<std::string>& args) {
     }
     if (args.size() > 1) die("help: one command at a time (usage: unikit help COMMAND)");
     std::string text = help_for(args[0]);
-    if (text.empty()) die("help: unknown command '" + args[0] + "' (commands: build, run, inspect, targets, help)");
+    if (text.empty()) die("help: unknown command '" + args[0] + "' (commands: build, run, ps, stop, net, inspect, targets, help)");
     std::fputs(text.c_str(), stdout);
     return 0;
 }

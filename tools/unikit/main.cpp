@@ -6,6 +6,7 @@
 #include <unikit/platform.h>
 
 #include "cli.h"
+#include "instances.h"
 
 using namespace unikit::cli;
 
@@ -36,5 +37,8 @@ int main(int argc, char** argv) {
     if (cmd == "inspect") return cmd_inspect(rest);
     if (cmd == "targets") return cmd_targets(rest);
     if (cmd == "help") return cmd_help(rest);
-    die("unknown command '" + cmd + "' (commands: build, run, inspect, targets, help)");
+    if (cmd == "ps") return cmd_ps(rest);
+    if (cmd == "stop") return cmd_stop(rest);
+    if (cmd == "net") return cmd_net(rest);
+    die("unknown command '" + cmd + "' (commands: build, run, ps, stop, net, inspect, targets, help)");
 }

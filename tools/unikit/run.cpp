@@ -1,6 +1,6 @@
 // `unikit run APP_DIR|IMAGE [--target T] [--net SPEC].. [--block SPEC].. [--timeout SECS]
 //              [--ipv4 A.B.C.D/N|dhcp] [--gateway G] [--dns D] [--log SPEC] [--net-faults SPEC]
-//              [--tcp-buffer KiB] [-- ARGS]`
+//              [--tcp-buffer KiB] [-p [IP:]HOST:GUEST[/udp]].. [--pcap FILE] [--name N] [-- ARGS]`
 //
 // Builds the app when given a directory, checks the devices against the image's manifest (so a
 // mismatch is reported by unikit, before anything starts), then hands the image to its target's
@@ -15,8 +15,11 @@
 #include <unikit/manifest.h>
 #include <unikit/platform.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "common/elf.h"
+#include "instances.h"
 #include "common/manifest_reader.h"
 
 namespace unikit::cli {
@@ -93,6 +96,8 @@ int cmd_run(const std::vector<std::string>& args) {
     std::vector<std::string> app_args;
     double timeout = 0;
     std::vector<std::string> boot_opts;  // "--name=value" for the image's library OS
+    NetPlan plan;                        // -p, --pcap: the network helper
+    std::string instance_name;           // --name
     auto value = [&](size_t& i, const std::string& flag) -> std::string {
         const std::string& a = args[i];
         if (a.size() > flag.size() && a[flag.size()] == '=') return a.substr(flag.size() + 1);
@@ -120,6 +125,17 @@ int cmd_run(const std::vector<std::string>& args) {
             auto att = devargs::parse_block(value(i, "--block"));
             if (!att) die(att.error());
             attached.push_back(std::move(*att));
+        } else if (a == "-p" || is_flag(a, "--publish")) {
+            auto f = netd::parse_forward(value(i, a == "-p" ? "-p" : "--publish"));
+            if (!f) die(f.error());
+            plan.forwards.push_back(*f);
+        } else if (is_flag(a, "--pcap")) {
+            plan.pcap = value(i, "--pcap");
+            if (plan.pcap.empty()) die("--pcap needs a file name");
+        } else if (is_flag(a, "--name")) {
+            instance_name = value(i, "--name");
+            if (!devargs::valid_name(instance_name))
+                die("--name '" + instance_name + "': expected 1-31 characters from A-Z a-z 0-9 _ . -");
         } else if (is_flag(a, "--timeout")) {
             timeout = parse_seconds(value(i, "--timeout"));
         } else if (auto bf = std::find_if(std::begin(kBootFlags), std::end(kBootFlags),
@@ -161,6 +177,74 @@ int cmd_run(const std::vector<std::string>& args) {
     target = image_target;
     if (auto ok = devargs::match(m.devices, attached); !ok) die(ok.error());
 
+    // Networking for people: --net user (libslirp NAT in unikit-netd, -p forwards) and --pcap
+    // (unikit-netd writes the file; over TAP it relays frames). The image gets one end of a frame
+    // socket as `--net NAME=user,fd=N`. See docs/networking.md.
+    devargs::Attachment* net = nullptr;
+    size_t nnet = 0;
+    for (auto& att : attached) {
+        if (att.kind == UK_DEV_NET) {
+            net = &att;
+            ++nnet;
+        }
+    }
+    if (net && net->backend == devargs::NetBackend::user && net->fd >= 0)
+        die("--net " + devargs::format(*net) + ": fd= is internal to unikit run; give --net user");
+    if (net && net->backend == devargs::NetBackend::tap && access(("/sys/class/net/" + net->ifname).c_str(), F_OK) != 0) {
+        if (geteuid() != 0)
+            die("TAP interface '" + net->ifname + "' does not exist (create it with `sudo unikit net create-tap " +
+                net->ifname + " --user $USER`, or use --net user, which needs no root)");
+    }
+    bool user = net && net->backend == devargs::NetBackend::user;
+    if (!plan.forwards.empty() && !user)
+        die("-p/--publish needs --net user (with --net socket use socket,map=APP_PORT:HOST_PORT; with TAP the host "
+            "reaches the image directly)");
+    if (!plan.pcap.empty()) {
+        if (!net) die("--pcap: the image has no network device");
+        if (nnet > 1) die("--pcap: the image has several network devices; --pcap records one");
+        if (net->backend == devargs::NetBackend::socket)
+            die("--pcap records Ethernet frames; --net socket has none (use --net user or tap:IFNAME)");
+    }
+    for (size_t i = 0; i < plan.forwards.size(); ++i) {
+        for (size_t j = 0; j < i; ++j) {
+            const auto& x = plan.forwards[i];
+            const auto& y = plan.forwards[j];
+            if (x.udp == y.udp && x.host_port == y.host_port && (x.host_ip == y.host_ip))
+                die("-p: host port " + std::to_string(x.host_port) + (x.udp ? "/udp" : "/tcp") + " is published twice");
+        }
+    }
+    if (user && nnet > 1) die("--net user: only one network device can use user-mode networking");
+    plan.user = user;
+    plan.netd = user || !plan.pcap.empty();
+    if (plan.netd && !user) plan.tap = net->ifname;
+    if (user) {
+        // The slirp network's fixed addresses (no DHCP round trip at boot): the guest is
+        // 10.0.2.15/24, gateway 10.0.2.2 (also the host's loopback), DNS 10.0.2.3.
+        auto has = [&](const char* f) {
+            return std::any_of(boot_opts.begin(), boot_opts.end(), [&](const std::string& o) { return o.starts_with(f); });
+        };
+        if (!has("--ipv4=")) {
+            boot_opts.push_back("--ipv4=10.0.2.15/24");
+            if (!has("--gateway=")) boot_opts.push_back("--gateway=10.0.2.2");
+            if (!has("--dns=")) boot_opts.push_back("--dns=10.0.2.3");
+        }
+    }
+
+    Instance inst;
+    inst.name = instance_name;
+    inst.target = target->name;
+    inst.image = image;
+    if (net) inst.net = net->backend == devargs::NetBackend::tap ? "tap:" + net->ifname : devargs::backend_name(net->backend);
+    if (user) inst.address = "10.0.2.15";
+    for (const auto& f : plan.forwards) inst.forwards.push_back(netd::format_forward(f));
+    inst.pcap = plan.pcap;
+    register_instance(inst, m.app.empty() ? "image" : m.app);
+    if (plan.netd) {
+        start_netd(plan);
+        net->backend = devargs::NetBackend::user;
+        net->fd = plan.image_fd;
+    }
+
     std::vector<std::string> argv;
     switch (target->runner) {
     case Runner::direct:
@@ -191,7 +275,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     argv.insert(argv.end(), app_args.begin(), app_args.end());
 
-    return run_image(image, argv, timeout);
+    return supervise(image, argv, timeout, plan);
 }
 
 }  // namespace unikit::cli

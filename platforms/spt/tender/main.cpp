@@ -62,7 +62,8 @@ void usage(FILE* f) {
                  "\n"
                  "Run an spt unikernel image in this process, inside a seccomp sandbox.\n"
                  "  --mem MiB        guest memory (image, heap, stack), default 64\n"
-                 "  --net SPEC       attach a network device (a TAP interface)\n"
+                 "  --net SPEC       attach a network device: tap:IFNAME (a TAP interface) or\n"
+                 "                   user,fd=N (a frame socket from unikit-netd; `unikit run --net user`)\n"
                  "  --block SPEC     attach a block device (a regular file, block size 512)\n"
                  "  --timeout S      kill the unikernel (SIGALRM) after S seconds\n"
                  "Exit status: the unikernel's; 2 when the image is refused; 112 after a panic;\n"
@@ -160,13 +161,13 @@ int prot_of(uint32_t flags) {
 
 int open_tap(const std::string& ifname, const std::string& what) {
     int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) die(what + ": cannot open /dev/net/tun: " + std::strerror(errno));
+    if (fd < 0) die(what + ": " + unikit::devargs::tap_error(ifname, errno, true));
     struct ifreq ifr {};
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (ifname.size() >= IFNAMSIZ) die(what + ": interface name '" + ifname + "' is too long");
     std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
     if (::ioctl(fd, TUNSETIFF, &ifr) != 0)
-        die(what + ": cannot attach TAP interface '" + ifname + "': " + std::strerror(errno));
+        die(what + ": " + unikit::devargs::tap_error(ifname, errno, false));
     return fd;
 }
 
@@ -302,10 +303,18 @@ int main(int argc, char** argv) {
         d.kind = want.kind;
         const std::string what = "device '" + want.name + "'";
         if (want.kind == UK_DEV_NET) {
-            if (at->backend != unikit::devargs::NetBackend::tap)
-                die(what + ": only tap: network devices are supported by spt");
-            d.fd = open_tap(at->ifname, what);
-            d.mtu = tap_mtu(at->ifname);
+            if (at->backend == unikit::devargs::NetBackend::tap) {
+                d.fd = open_tap(at->ifname, what);
+                d.mtu = tap_mtu(at->ifname);
+            } else if (at->backend == unikit::devargs::NetBackend::user) {
+                // A frame socket inherited from `unikit run` (unikit-netd at the other end): the
+                // guest's write/readv work on it unchanged, one frame per message.
+                if (auto ok = unikit::devargs::adopt_frame_socket(at->fd); !ok) die(what + ": " + ok.error());
+                d.fd = at->fd;
+                d.mtu = 1500;
+            } else {
+                die(what + ": only tap: and user network devices are supported by spt");
+            }
             if (at->mac) {
                 std::memcpy(d.mac, at->mac->data(), 6);
             } else {
