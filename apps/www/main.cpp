@@ -4,6 +4,7 @@
 //   unikit run apps/www --net service=socket,map=80:8080         unix, host sockets: 127.0.0.1:8080
 //   unikit run apps/www --target spt --net service=tap:uk0 --ipv4 10.0.0.2/24
 //   unikit run apps/www ... -- --port 8080                        another port than 80
+//   unikit run apps/www ... -- --header-timeout-ms 1500 --max-connections 16   HTTP limits
 //
 // It logs "www: serving N files on http://A.B.C.D:PORT/" once the interface has an address.
 // See docs/www.md.
@@ -61,29 +62,65 @@ void status(void* ctx, const http::Request&, http::Response& res) {
 }
 
 int usage(std::string_view image) {
-    unikit::println("usage: {} [--port N]", image);
+    unikit::println("usage: {} [--port N] [--max-connections N] [--header-timeout-ms MS] [--idle-timeout-ms MS]\n"
+                    "       [--body-timeout-ms MS] [--write-timeout-ms MS] [--linger-timeout-ms MS]",
+                    image);
     return 2;
+}
+
+// A whole decimal number in [lo, hi].
+bool parse_number(std::string_view v, uint64_t lo, uint64_t hi, uint64_t& out) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    return ec == std::errc() && end == v.data() + v.size() && out >= lo && out <= hi;
+}
+
+// The app arguments that set http::Limits (defaults: the library's, see docs/http.md).
+bool parse_limit(std::string_view flag, std::string_view v, http::Limits& l) {
+    struct Timeout {
+        std::string_view flag;
+        unikit::Duration http::Limits::*field;
+    };
+    static constexpr Timeout timeouts[] = {
+        {"--header-timeout-ms", &http::Limits::header_timeout}, {"--idle-timeout-ms", &http::Limits::idle_timeout},
+        {"--body-timeout-ms", &http::Limits::body_timeout},     {"--write-timeout-ms", &http::Limits::write_timeout},
+        {"--linger-timeout-ms", &http::Limits::linger_timeout},
+    };
+    uint64_t n = 0;
+    for (const auto& t : timeouts) {
+        if (flag != t.flag) continue;
+        if (!parse_number(v, 1, 86400000, n)) return false;
+        l.*t.field = std::chrono::milliseconds(n);
+        return true;
+    }
+    if (flag == "--max-connections" && parse_number(v, 1, 4096, n)) {
+        l.max_connections = n;
+        return true;
+    }
+    return false;
 }
 
 }  // namespace
 
 unikit::Task<int> app_main(std::span<const char* const> args) {
     uint16_t port = 80;
+    http::Limits limits;
     std::string_view image = args.empty() ? "www" : args[0];
     for (size_t i = 1; i < args.size(); ++i) {
         std::string_view a = args[i];
-        if (a == "--port" && i + 1 < args.size()) {
-            std::string_view v = args[++i];
-            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
-            if (ec != std::errc() || end != v.data() + v.size() || port == 0) co_return usage(image);
-        } else {
+        if (i + 1 >= args.size()) co_return usage(image);
+        std::string_view v = args[++i];
+        uint64_t n = 0;
+        if (a == "--port") {
+            if (!parse_number(v, 1, 65535, n)) co_return usage(image);
+            port = uint16_t(n);
+        } else if (!parse_limit(a, v, limits)) {
             co_return usage(image);
         }
     }
 
     const auto& files = unikit::kv::baked();
     http::Router router;
-    http::Server server(router);
+    http::Server server(router, limits);
     StatusContext ctx{&server, &files};
     router.get("/status", &status, &ctx);
     router.files(&files);
