@@ -190,6 +190,27 @@ tap_errors)  # clear messages for TAP trouble without root
     ip -n "$ns" link show uk0 >/dev/null 2>&1 && fail "uk0 still exists"
   fi
   ;;
+pcap_tap)  # --pcap over TAP: unikit-netd relays image <-> TAP and records (root)
+  [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] || skip "needs root and /dev/net/tun"
+  ns=ukpcap$$
+  ip netns add "$ns" || skip "cannot create a netns"
+  trap 'ip netns del '"$ns"' 2>/dev/null; cleanup' EXIT
+  ip -n "$ns" link set lo up
+  "$UNIKIT" net create-tap uktap0 --netns "$ns" --address 10.77.0.1/24 >/dev/null || fail "net create-tap"
+  ip netns exec "$ns" env XDG_RUNTIME_DIR="$tmp/rt" "$UNIKIT" run "$img" --net tap:uktap0 --ipv4 10.77.0.2/24 \
+    --pcap "$tmp/tap.pcap" --name tapcap --timeout 60 >"$tmp/run.log" 2>&1 &
+  run_pid=$!; run_pids+=("$run_pid")
+  wait_for ip netns exec "$ns" curl -fsS -m 2 -o /dev/null http://10.77.0.2/ || fail "no answer over the relay"
+  grep -q "^net=tap:uktap0" "$tmp/rt/unikit/tapcap.run" || fail "record: $(cat "$tmp"/rt/unikit/*.run)"
+  netd_pid=$(record tapcap netd_pid)
+  env XDG_RUNTIME_DIR="$tmp/rt" "$UNIKIT" stop tapcap || fail "stop"
+  wait_for gone "$run_pid" || fail "still running"
+  wait_for gone "$netd_pid" || fail "relay left behind"
+  tcpdump -nr "$tmp/tap.pcap" >"$tmp/dump.log" 2>&1 || fail "tcpdump -r: $(cat "$tmp/dump.log")"
+  grep -qE "10\.77\.0\.2\.80 > .*Flags \[S\.\]" "$tmp/dump.log" || fail "no SYN-ACK in the capture"
+  grep -q "HTTP/1.1 200" "$tmp/dump.log" || fail "no HTTP reply in the capture"
+  ip netns del "$ns"
+  ;;
 *) fail "unknown case $case_" ;;
 esac
 echo "PASS: usernet $target $case_"

@@ -388,6 +388,18 @@ int supervise(const std::string& image, const std::vector<std::string>& argv, do
         }
         if (g_netd_pid > 0 && waitpid(g_netd_pid, &st, WNOHANG) == g_netd_pid) {
             g_netd_pid = 0;
+            // An ending image closes its descriptors (the helper sees EOF and exits) a moment
+            // before it can be reaped: give it that moment before blaming the helper.
+            int ist = 0;
+            bool image_ended = false;
+            for (int i = 0; i < 50 && !image_ended; ++i) {
+                image_ended = waitpid(pid, &ist, WNOHANG) == pid;
+                if (!image_ended) usleep(10000);
+            }
+            if (image_ended) {
+                image_status = ist;
+                break;
+            }
             helper_died = true;
             std::string why = WIFSIGNALED(st) ? "was killed by signal " + std::to_string(WTERMSIG(st))
                                               : "exited with status " + std::to_string(WEXITSTATUS(st));

@@ -335,13 +335,12 @@ struct Device {
 
 int open_tap(const std::string& ifname, const std::string& what) {
     int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) die(what + ": cannot open /dev/net/tun: " + std::strerror(errno));
+    if (fd < 0) die(what + ": " + unikit::devargs::tap_error(ifname, errno, true));
     struct ifreq ifr {};
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (ifname.size() >= IFNAMSIZ) die(what + ": interface name '" + ifname + "' is too long");
     std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
-    if (::ioctl(fd, TUNSETIFF, &ifr) != 0)
-        die(what + ": cannot attach TAP interface '" + ifname + "': " + std::strerror(errno));
+    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) die(what + ": " + unikit::devargs::tap_error(ifname, errno, false));
     return fd;
 }
 
@@ -750,9 +749,17 @@ int main(int argc, char** argv) {
         d.info.kind = want.kind;
         const std::string what = "device '" + want.name + "'";
         if (want.kind == UK_DEV_NET) {
-            if (at->backend != unikit::devargs::NetBackend::tap) die(what + ": only tap: network devices are supported by hvt");
-            d.fd = open_tap(at->ifname, what);
-            d.info.mtu = tap_mtu(at->ifname);
+            if (at->backend == unikit::devargs::NetBackend::tap) {
+                d.fd = open_tap(at->ifname, what);
+                d.info.mtu = tap_mtu(at->ifname);
+            } else if (at->backend == unikit::devargs::NetBackend::user) {
+                // A frame socket inherited from `unikit run` (unikit-netd at the other end).
+                if (auto ok = unikit::devargs::adopt_frame_socket(at->fd); !ok) die(what + ": " + ok.error());
+                d.fd = at->fd;
+                d.info.mtu = 1500;
+            } else {
+                die(what + ": only tap: and user network devices are supported by hvt");
+            }
             if (at->mac) {
                 std::memcpy(d.info.mac, at->mac->data(), 6);
             } else {
