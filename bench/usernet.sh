@@ -41,12 +41,14 @@ else
   ip -n "$ns" addr add 10.79.0.1/24 dev ukutap0
   ip -n "$ns" link set ukutap0 up
 fi
-in_ns() { ip netns exec "$ns" "$@"; }
 
-# start IMAGE [in_ns] -- unikit run flags: waits (<= 20 s) for www's "serving" line.
+# start IMAGE NETNS|"" unikit-run-flags...: waits (<= 20 s) for www's "serving" line.
 start() {
-  local img=$1 wrap=$2; shift 2
-  $wrap timeout -k 2 600 "$unikit" run "$img" "$@" >"$tmp/www.log" 2>&1 &
+  local img=$1 where=$2; shift 2
+  local wrap=()
+  [ -n "$where" ] && wrap=(ip netns exec "$where")
+  # A simple command in the background, so $! is the process we stop (not a subshell).
+  "${wrap[@]}" timeout -k 2 600 "$unikit" run "$img" "$@" >"$tmp/www.log" 2>&1 &
   pid=$!
   for ((i = 0; i < 200; i++)); do
     grep -q "serving" "$tmp/www.log" && return 0
@@ -58,11 +60,12 @@ start() {
 }
 stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=; }
 
-# bench URL [in_ns]: "requests/s latency_ms" from one wrk run (after a short warm-up).
+# bench URL [NETNS]: "requests/s latency_ms" from one wrk run (after a short warm-up).
 bench() {
-  local url=$1 wrap=${2:-}
-  $wrap wrk -t1 -c2 -d1s "$url" >/dev/null 2>&1 || true
-  $wrap wrk -t2 -c"$conns" -d"${secs}s" --latency "$url" >"$tmp/wrk.txt" 2>&1 || { cat "$tmp/wrk.txt" >&2; exit 1; }
+  local url=$1 wrap=()
+  [ -n "${2:-}" ] && wrap=(ip netns exec "$2")
+  "${wrap[@]}" wrk -t1 -c2 -d1s "$url" >/dev/null 2>&1 || true
+  "${wrap[@]}" wrk -t2 -c"$conns" -d"${secs}s" --latency "$url" >"$tmp/wrk.txt" 2>&1 || { cat "$tmp/wrk.txt" >&2; exit 1; }
   cat "$tmp/wrk.txt" >&2
   awk '/Requests\/sec/ {rps=$2}
        /^ +50%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; lat=v}
@@ -81,8 +84,8 @@ for target in unix spt; do
   read -r u_rps u_lat < <(bench "http://127.0.0.1:$port/")
   stop
   if [ $tap_ok = 1 ]; then
-    start "$img" in_ns --net tap:ukutap0 --ipv4 10.79.0.2/24
-    read -r t_rps t_lat < <(bench "http://10.79.0.2/" in_ns)
+    start "$img" "$ns" --net tap:ukutap0 --ipv4 10.79.0.2/24
+    read -r t_rps t_lat < <(bench "http://10.79.0.2/" "$ns")
     stop
     row "www GET / $target, $conns conns (--net user)" "$u_rps" req/s "--net tap" "$t_rps"
     row "www GET / $target p50 latency (--net user)" "$u_lat" ms "--net tap" "$t_lat"
