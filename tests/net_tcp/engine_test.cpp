@@ -458,6 +458,51 @@ TEST(TcpEngine, DelayedAck) {
     EXPECT_EQ(r.out.pop().h.ack, p.pseq() + 3020);
 }
 
+TEST(TcpEngine, StretchAcksWaitForFlushAcks) {
+    TcpConfig cfg = Rig::test_config();
+    cfg.stretch_acks = true;
+    Rig r(cfg);  // 64 KiB receive buffer: an ACK at once after 16 KiB
+    Passive p(r);
+    uint32_t seq = p.pseq();
+    // Two, then four full segments: no ACK until the batch ends, then one ACK for all.
+    for (int i = 0; i < 4; ++i, seq += 1460) p.send(seq, p.iss + 1, f::ack, bytes(1460));
+    EXPECT_TRUE(r.out.segs.empty());
+    EXPECT_TRUE(p.c->ack_pending());
+    EXPECT_EQ(r.stack->next_deadline(), r.now + 40_ms);  // the delayed-ACK timer backs it up
+    r.stack->flush_acks(r.now);
+    ASSERT_EQ(r.out.segs.size(), 1u);
+    EXPECT_EQ(r.out.pop().h.ack, seq);
+    EXPECT_FALSE(p.c->ack_pending());
+    r.stack->flush_acks(r.now);
+    EXPECT_TRUE(r.out.segs.empty());
+    // One segment alone is an ordinary delayed ACK: flush_acks leaves it to the timer.
+    p.send(seq, p.iss + 1, f::ack, bytes(100));
+    seq += 100;
+    r.stack->flush_acks(r.now);
+    EXPECT_TRUE(r.out.segs.empty());
+    r.advance_to(r.now + 40_ms);
+    EXPECT_EQ(r.out.pop().h.ack, seq);
+    // A quarter of the receive buffer without a flush: ACK at once.
+    int n = 0;
+    while (r.out.segs.empty() && n < 20) {
+        p.send(seq, p.iss + 1, f::ack, bytes(1460));
+        seq += 1460;
+        ++n;
+    }
+    EXPECT_EQ(n, 12);  // 12 * 1460 >= 16384
+    EXPECT_EQ(r.out.pop().h.ack, seq);
+    // Without the caller flushing at all, the delayed-ACK timer sends the deferred ACK.
+    p.send(seq, p.iss + 1, f::ack, bytes(1460));
+    p.send(seq + 1460, p.iss + 1, f::ack, bytes(1460));
+    seq += 2920;
+    EXPECT_TRUE(r.out.segs.empty());
+    r.advance_to(r.now + 40_ms);
+    EXPECT_EQ(r.out.pop().h.ack, seq);
+    // An out-of-order segment is still acknowledged at once (duplicate ACK with SACK).
+    p.send(seq + 1460, p.iss + 1, f::ack, bytes(1460));
+    EXPECT_EQ(r.out.pop().h.ack, seq);
+}
+
 TEST(TcpEngine, NagleHoldsSmallSegmentsWhileDataInFlight) {
     Rig r;
     Passive p(r);

@@ -190,7 +190,8 @@ void DirectBackend::round() {
         ++stats_.rx_batches;
         stats_.rx_frames += *got;
         for (std::size_t i = 0; i < *got; ++i) ifc_->receive(frames[i].bytes(), now_);
-        flush();  // ACKs and replies go out with each batch
+        tcp_->flush_acks(now_);  // one (stretch) ACK per connection per batch
+        flush();                 // ACKs and replies go out with each batch
         if (*got < kRxBatch) break;
         if (r + 1 == kMaxRxRoundsPerTurn) kicked_ = true;  // more may be waiting: come back soon
     }

@@ -54,6 +54,7 @@ struct DirectConfig {
         tcp::TcpConfig c;
         c.rto_min = 200'000'000ull;  // as Linux: a lost segment costs 200 ms, not 1 s
         c.delayed_ack = 40'000'000ull;
+        c.stretch_acks = true;       // one ACK per received batch (round() calls flush_acks)
         return c;
     }
 };

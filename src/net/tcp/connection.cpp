@@ -412,9 +412,15 @@ void TcpConnection::process_data(const TcpSegment& seg, Instant now) {
             rx_.commit(total);
             rcv_nxt_ += total;
             bytes_since_ack_ += total;
-            if (data.empty() || had_holes || n < data.size() || rx_.free() == 0 || cfg_.delayed_ack == 0 ||
-                bytes_since_ack_ >= 2u * snd_mss_) {
+            if (data.empty() || had_holes || n < data.size() || rx_.free() == 0 || cfg_.delayed_ack == 0) {
                 ack_now_ = true;
+            } else if (bytes_since_ack_ >= 2u * snd_mss_) {
+                if (!cfg_.stretch_acks || bytes_since_ack_ >= std::max<std::size_t>(2u * snd_mss_, rx_.capacity() / 4)) {
+                    ack_now_ = true;
+                } else {
+                    ack_batch_ = true;
+                    if (delack_at_ == kNever) delack_at_ = now + cfg_.delayed_ack;
+                }
             } else if (n > 0 && delack_at_ == kNever) {
                 delack_at_ = now + cfg_.delayed_ack;
             }
@@ -487,6 +493,7 @@ void TcpConnection::emit(uint32_t seq, uint8_t flags, Ring::Pieces payload, bool
     }
     if (flags & f::ack) {
         ack_now_ = false;
+        ack_batch_ = false;
         delack_at_ = kNever;
         bytes_since_ack_ = 0;
         const uint32_t edge = rcv_nxt_ + (uint32_t(r.window) << rcv_wscale_);
@@ -604,6 +611,14 @@ std::expected<std::size_t, TcpErrc> TcpConnection::send(std::span<const uint8_t>
     const std::size_t n = tx_.write(data);
     if (n > 0 && is_synchronized()) output(now);
     return n;
+}
+
+void TcpConnection::flush_ack(Instant now) {
+    if (!ack_batch_) return;
+    ack_batch_ = false;
+    if (state_ == State::closed) return;
+    ack_now_ = true;
+    output(now);
 }
 
 std::size_t TcpConnection::recv(std::span<uint8_t> out, Instant now) {

@@ -72,6 +72,12 @@ struct TcpConfig {
     Instant rto_max = 60_s;
     Instant msl = 30_s;                  // TIME_WAIT lasts 2 * msl
     Instant delayed_ack = 40_ms;         // 0: ACK every segment at once
+    // Stretch ACKs for bulk receive: the "ACK every 2nd full segment" rule does not send at once
+    // but marks the connection; the caller sends the marked ACKs with flush_ack() (TcpStack::
+    // flush_acks()) after a batch of input, so a batch of in-order segments costs one ACK. An
+    // ACK still goes out at once after a quarter of the receive buffer, for holes, and when
+    // the buffer fills; the delayed-ACK timer covers a caller that never flushes.
+    bool stretch_acks = false;
     Instant persist_max = 60_s;          // zero-window probe interval cap
     Instant keepalive_idle = 0;          // 0: keep-alive off
     Instant keepalive_interval = 75_s;
@@ -155,6 +161,9 @@ public:
     std::expected<std::size_t, TcpErrc> send(std::span<const uint8_t> data, Instant now);
     // Copy out received bytes; returns 0 when none are available (check recv_eof()).
     std::size_t recv(std::span<uint8_t> out, Instant now);
+    // stretch_acks: true when an ACK is waiting for flush_ack(); flush_ack() sends it.
+    bool ack_pending() const { return ack_batch_; }
+    void flush_ack(Instant now);
     // Graceful close of our direction (FIN after the queued data).
     void close(Instant now);
     // Send RST (if synchronized) and drop everything.
@@ -261,6 +270,7 @@ private:
     std::optional<uint32_t> rcv_fin_;                // sequence number of a FIN seen ahead of data
     bool fin_received_ = false;
     bool ack_now_ = false;
+    bool ack_batch_ = false;  // stretch_acks: an ACK is due at the end of the input batch
     uint32_t bytes_since_ack_ = 0;
 
     // RTT (RFC 6298), in ns.

@@ -274,6 +274,12 @@ void TcpStack::on_timer(Instant now) {
     }
 }
 
+void TcpStack::flush_acks(Instant now) {
+    if (!cfg_.stretch_acks) return;
+    for (auto& c : slots_)
+        if (c.owner.in_use && c.ack_pending()) c.flush_ack(now);
+}
+
 Instant TcpStack::next_deadline() const {
     Instant d = kNever;
     for (const auto& c : slots_)

@@ -84,6 +84,9 @@ public:
     // The same for an already parsed and verified segment.
     void input_parsed(Ipv4Addr src, Ipv4Addr dst, const TcpSegment& seg, Instant now);
     void on_timer(Instant now);
+    // Sends the ACKs connections deferred while TcpConfig::stretch_acks is on. Call it after
+    // each batch of input.
+    void flush_acks(Instant now);
     Instant next_deadline() const;
 
     const TcpConfig& config() const { return cfg_; }
