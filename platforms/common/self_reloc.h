@@ -40,4 +40,42 @@ inline RelocStatus self_relocate(uint64_t base, const Elf64Dyn* dynamic) {
     return RelocStatus::ok;
 }
 
+// The image's load address and dynamic section, from the linker.
+extern "C" const char __ehdr_start[] __attribute__((visibility("hidden")));
+extern "C" Elf64Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
+
+// Relocate the running image; a relocation table the image cannot apply ends it at once
+// through die(msg, len) (the target's earliest way to print and abort: no runtime exists yet).
+template <class Die>
+inline void relocate_image_or_die(Die die) {
+    switch (self_relocate(reinterpret_cast<uint64_t>(__ehdr_start), _DYNAMIC)) {
+    case RelocStatus::ok:
+        return;
+    case RelocStatus::bad_entry_size: {
+        static const char m[] = "PANIC at image start: bad relocation entry size\n";
+        die(m, sizeof m - 1);
+        break;
+    }
+    case RelocStatus::unsupported_type: {
+        static const char m[] = "PANIC at image start: unsupported relocation type\n";
+        die(m, sizeof m - 1);
+        break;
+    }
+    }
+}
+
 }  // namespace unikit::start
+
+// The entry point of a freestanding image: clear the frame pointer, align the stack the loader
+// gave us, and call ENTRY(boot block pointer in %rdi), which never returns.
+#define UNIKIT_DEFINE_START(ENTRY)                         \
+    asm(".section .text._start,\"ax\",@progbits\n"         \
+        ".globl _start\n"                                  \
+        ".type _start, @function\n"                        \
+        "_start:\n"                                        \
+        "    xorl %ebp, %ebp\n"                            \
+        "    andq $-16, %rsp\n"                            \
+        "    call " #ENTRY "\n"                             \
+        "    ud2\n"                                        \
+        ".size _start, . - _start\n"                       \
+        ".text\n")

@@ -15,17 +15,7 @@
 #include "platforms/common/self_reloc.h"
 #include "rt/rt.h"
 
-asm(R"(
-    .section .text._start,"ax",@progbits
-    .globl _start
-    .type _start, @function
-_start:
-    xorl %ebp, %ebp
-    andq $-16, %rsp
-    call hvt_start
-    ud2
-    .size _start, . - _start
-)");
+UNIKIT_DEFINE_START(hvt_start);
 
 namespace {
 
@@ -39,23 +29,9 @@ namespace {
 }  // namespace
 
 extern "C" {
-extern const char __ehdr_start[] __attribute__((visibility("hidden")));  // image load address
-extern unikit::start::Elf64Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
 
 __attribute__((noreturn, used)) void hvt_start(const struct hvt_boot* boot) {
-    const uint64_t base = reinterpret_cast<uint64_t>(__ehdr_start);
-    switch (unikit::start::self_relocate(base, _DYNAMIC)) {
-    case unikit::start::RelocStatus::ok:
-        break;
-    case unikit::start::RelocStatus::bad_entry_size: {
-        static const char m[] = "PANIC at hvt/start: bad relocation entry size\n";
-        die_early(m, sizeof m - 1);
-    }
-    case unikit::start::RelocStatus::unsupported_type: {
-        static const char m[] = "PANIC at hvt/start: unsupported relocation type\n";
-        die_early(m, sizeof m - 1);
-    }
-    }
+    unikit::start::relocate_image_or_die(die_early);
     if (!boot || boot->magic != HVT_BOOT_MAGIC || boot->version != HVT_BOOT_VERSION) {
         static const char m[] = "PANIC at hvt/start: bad boot block (monitor and image do not match)\n";
         die_early(m, sizeof m - 1);
