@@ -449,8 +449,10 @@ private:
 
 // The 503 sent to connections over the limit (no Date: allowed for 5xx by RFC 9110 6.6.1).
 inline constexpr std::string_view kServiceUnavailable =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 24\r\n"
     "Retry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable\n";
+// The Content-Length above must match the body after the blank line.
+static_assert(kServiceUnavailable.size() - (kServiceUnavailable.find("\r\n\r\n") + 4) == 24);
 
 template <Stream S>
 Task<void> Server::serve_connection(S s) {

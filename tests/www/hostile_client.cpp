@@ -563,9 +563,9 @@ void check_connection_limit() {
     ReadEnd e = read_to_end(extra, rest, 3000);
     require(e == ReadEnd::eof || e == ReadEnd::reset, "the 503 connection was not closed within 3 s");
     require(rest == "503 Service Unavailable\n", "503 body \"" + printable(rest) + "\"");
-    if (r.body.size() != rest.size())  // include/unikit/http.h kServiceUnavailable
-        std::printf("  WARN: the 503 says Content-Length: %s but its body is %zu bytes\n",
-                    r.header("content-length").c_str(), rest.size());
+    require(r.header("content-length") == std::to_string(rest.size()),
+            "the 503 says Content-Length: " + r.header("content-length") + " but its body is " +
+                std::to_string(rest.size()) + " bytes");
     // The holders' own connections still work.
     send_all(holders[0], "Host: www\r\n\r\n");
     std::string hb;
