@@ -244,11 +244,29 @@ ParseResult RequestParser::parse(std::span<const uint8_t> buf, Request& out) noe
         return res;
     }
     if (line_end == buf.size()) {
+        // Even before the line ends, a method byte no token allows is already a bad request.
+        for (size_t k = start; k < line_end && buf[k] != ' '; ++k) {
+            if (!is_tchar(buf[k]) && !(buf[k] == '\r' && k + 1 == line_end)) {
+                res.status = ParseResult::error;
+                res.error_status = 400;
+                return res;
+            }
+        }
         if (buf.size() >= limits_->max_header_bytes) {
             res.status = ParseResult::error;
             res.error_status = 431;
         }
         return res;
+    }
+    // The request line is complete: judge it now, not when the head ends, so a client sending
+    // garbage is answered at once instead of holding the connection until the header timeout.
+    {
+        Request probe;
+        if (int e = parse_request_line(as_sv(buf.subspan(start, line_len)), probe)) {
+            res.status = ParseResult::error;
+            res.error_status = e;
+            return res;
+        }
     }
     // The end of the head: a line feed that ends an empty line.
     size_t i = std::max(scan_, line_end + 1);

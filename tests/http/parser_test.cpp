@@ -331,3 +331,20 @@ TEST(Misc, ReasonsAndTokens) {
     EXPECT_FALSE(list_contains_token("ab, c", "b"));
     EXPECT_TRUE(iequals("Content-Length", "content-LENGTH"));
 }
+
+// A bad request line is answered as soon as it is complete (or, for a method byte no token
+// allows, as soon as that byte arrives), without waiting for the end of the head.
+TEST(Parser, BadRequestLineIsJudgedBeforeTheHeadEnds) {
+    EXPECT_EQ(error_of("G\x01T / HTTP/1.1\r\n"), 400);
+    EXPECT_EQ(error_of("\x16\x03\x01"), 400);  // a TLS ClientHello to a plain-HTTP port
+    EXPECT_EQ(error_of("GET / HTTP/2.0\r\nHost: h\r\n"), 505);
+    EXPECT_EQ(error_of("GET /a b HTTP/1.1\r\n"), 400);
+    EXPECT_EQ(error_of("GET\r\n"), 400);
+    // A good line with the head still open is simply incomplete.
+    auto p = parse("GET / HTTP/1.1\r\nHost: h\r\n");
+    EXPECT_EQ(p->r.status, ParseResult::incomplete);
+    p = parse("GET / HT");
+    EXPECT_EQ(p->r.status, ParseResult::incomplete);
+    p = parse("GET / HTTP/1.1\r");
+    EXPECT_EQ(p->r.status, ParseResult::incomplete);
+}
