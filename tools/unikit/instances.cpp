@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <expected>
 #include <fstream>
 #include <sstream>
 
@@ -96,15 +97,25 @@ uint64_t process_start(int pid) {
     return 0;
 }
 
-std::string runtime_dir() {
+namespace {
+// The runtime directory, or why it cannot be used.
+std::expected<std::string, std::string> try_runtime_dir() {
     std::string dir;
     if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x && *x && is_dir(x)) dir = std::string(x) + "/unikit";
     else dir = "/tmp/unikit-" + std::to_string(getuid());
-    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) die("cannot create " + dir + ": " + std::strerror(errno), 1);
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return std::unexpected("cannot create " + dir + ": " + std::strerror(errno));
     struct stat st;
     if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
-        die(dir + " is not a directory owned by you; remove it or set XDG_RUNTIME_DIR", 1);
+        return std::unexpected(dir + " is not a directory owned by you; remove it or set XDG_RUNTIME_DIR");
     return dir;
+}
+}  // namespace
+
+std::string runtime_dir() {
+    auto d = try_runtime_dir();
+    if (!d) die(d.error(), 1);
+    return *d;
 }
 
 std::vector<Instance> live_instances() {
@@ -129,7 +140,13 @@ std::vector<Instance> live_instances() {
 }
 
 std::string register_instance(Instance inst, const std::string& app) {
-    std::string dir = runtime_dir();
+    auto rd = try_runtime_dir();
+    if (!rd) {
+        // Running matters more than being listed: go on without a record.
+        note(rd.error() + "; this run will not be listed by `unikit ps`");
+        return inst.name.empty() ? app : inst.name;
+    }
+    std::string dir = *rd;
     live_instances();  // prune first, so dead names are free again
     inst.pid = getpid();
     inst.pid_start = process_start(inst.pid);
@@ -146,6 +163,10 @@ std::string register_instance(Instance inst, const std::string& app) {
             g_record = path;
             g_self = inst;
             write_record(path, inst);
+            return inst.name;
+        }
+        if (errno != EEXIST) {
+            note("cannot record this run in " + dir + " (" + std::strerror(errno) + "); `unikit ps` will not list it");
             return inst.name;
         }
         if (chosen) die("an instance named '" + inst.name + "' is already running (see `unikit ps`; choose another --name)");
