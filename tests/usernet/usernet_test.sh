@@ -51,8 +51,16 @@ mkdir -p "$tmp/rt" && chmod 700 "$tmp/rt"
 netd=$UNIKIT_BUILD_DIR/tools/netd/unikit-netd
 [ -x "$netd" ] || skip "unikit-netd not built (libslirp-dev missing)"
 
+# A port outside the kernel's ephemeral range (32768-60999 by default), so the outgoing
+# connections of tests running in parallel cannot take it between our check and our use.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  local p i
+  for i in $(seq 100); do
+    p=$((20000 + RANDOM % 10000))
+    if port_free "$p" && port_free "$p" udp; then echo "$p"; return 0; fi
+  done
+  echo "no free port in 20000-29999" >&2
+  return 1
 }
 port_free() {  # port_free PORT [udp]: nothing holds it (re-bindable)
   python3 - "$1" "${2:-tcp}" <<'EOF'
