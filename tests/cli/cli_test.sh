@@ -145,8 +145,9 @@ devices_unexpected)
   ;;
 devices_missing)
   truncate -s 4096 "$tmp/disk"
-  run_cmd "$unikit" run "$probe" --block storage="$tmp/disk"
-  expect_one_line_error unikit "missing device 'service' \(net\)"
+  # (Through unikit, a missing net device defaults to --net user: tests/usernet default_net.)
+  run_cmd "$unikit" run "$probe" --net service=tap:uk0
+  expect_one_line_error unikit "missing device 'storage' \(block\)"
   run_cmd "$probe" --block "$tmp/disk"
   expect_one_line_error devprobe.unix "missing device 'service' \(net\)"
   run_cmd "$probe" --net tap:uk0

@@ -118,6 +118,15 @@ www_curl)  # two forwards, ps, stop
   assert_clean "$p1" "$img_pid" "$netd_pid"
   port_free "$p2" || fail "port $p2 still bound"
   ;;
+default_net)  # no --net: the image's one net device gets user-mode networking; -p just works
+  start "$tmp/run.log" "$img" -p "$p1:80" --name dflt --timeout 60
+  wait_for curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$p1/" || fail "no answer on forward $p1"
+  grep -qE "^dflt +$target +$run_pid +user " <<<"$(ps_out)" || fail "unikit ps: $(ps_out)"
+  img_pid=$(record dflt image_pid); netd_pid=$(record dflt netd_pid)
+  as_user "$UNIKIT" stop dflt || fail "unikit stop dflt"
+  wait_for gone "$run_pid" || fail "unikit run still running after stop"
+  assert_clean "$p1" "$img_pid" "$netd_pid"
+  ;;
 echo_udp)  # UDP forward to apps/echo
   [ -f "$echo_img" ] || skip "no $echo_img"
   command -v socat >/dev/null || skip "socat missing"

@@ -70,6 +70,11 @@ int run_process(const std::vector<std::string>& argv, bool quiet);
 // as the sandbox's SIGSYS, or the panic status 112) is explained on stderr. Returns the exit
 // status for `unikit run`: the image's own, or 128 + signal.
 int run_image(const std::string& image, const std::vector<std::string>& argv, double seconds);
+// Explain how an image ended when it did not end normally (a signal such as the sandbox's
+// SIGSYS, or the panic status 112), on stderr; `runner` is the program that ran it (the image,
+// a tender or a monitor). A SIGTERM the user asked for (stop_requested) needs no explanation.
+// Returns the status `unikit run` exits with: the image's own, or 128 + signal.
+int report_end(const std::string& image, const std::string& runner, int status, bool stop_requested);
 
 // ---- subcommands ---------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ device is missing, unexpected or of the wrong kind, and starts nothing.
                                     10.0.2.2, DNS 10.0.2.3 (unless --ipv4 is given)
                        socket[,bind=A.B.C.D][,map=APP:HOST]  host sockets, unix only
                      NAME may be left out when the image has exactly one network device.
+                     Without any --net, an image with one network device gets `user`.
   --block SPEC       attach a block device; SPEC is [NAME=]FILE (a regular file; block size 512,
                      capacity = file size rounded down to a multiple of 512)
   --timeout SECS     stop the image after SECS seconds (exit status 124)
@@ -69,7 +70,8 @@ docs/networking.md; ignored by host sockets where they do not apply):
   -- ARGS...         arguments for the application (after the '--')
 
 Targets run as: unix - the image is executed directly (IMAGE [--net ..] [--block ..] -- ARGS);
-spt - through its tender (unikit-spt [--net ..] [--block ..] IMAGE -- ARGS).
+spt - through its tender (unikit-spt [--net ..] [--block ..] IMAGE -- ARGS);
+hvt - through its KVM monitor (unikit-hvt [--net ..] [--block ..] IMAGE -- ARGS).
 
 Exit status: the image's own; 2 bad usage or device mismatch; 1 build failure; 124 timeout.
 )"},

@@ -327,15 +327,6 @@ void on_term(int) {
     }
     errno = e;
 }
-const char* sig_text(int sig) {
-    switch (sig) {
-    case SIGSYS: return "was killed by the sandbox: the image made a system call its seccomp filter forbids (SIGSYS)";
-    case SIGSEGV: return "crashed with a memory fault (SIGSEGV)";
-    case SIGKILL: return "was killed (SIGKILL)";
-    case SIGTERM: return "was stopped (SIGTERM)";
-    default: return nullptr;
-    }
-}
 }  // namespace
 
 int supervise(const std::string& image, const std::vector<std::string>& argv, double seconds, NetPlan& plan) {
@@ -454,16 +445,7 @@ int supervise(const std::string& image, const std::vector<std::string>& argv, do
         note(std::string("timed out after ") + buf + " s; stopped the image");
         return kExitTimeout;
     }
-    if (WIFSIGNALED(image_status)) {
-        int sig = WTERMSIG(image_status);
-        if (sig != SIGINT && !(sig == SIGTERM && g_term)) {
-            const char* what = sig_text(sig);
-            note(image + " " + (what ? what : "was killed by signal " + std::to_string(sig)));
-        }
-        return 128 + sig;
-    }
-    int code = WIFEXITED(image_status) ? WEXITSTATUS(image_status) : 1;
-    if (code == kExitImageAbort) note(image + " ended abnormally (panic or abort, status 112; see its last lines)");
+    int code = report_end(image, argv[0], image_status, g_term != 0);
     if (helper_died && code == 0) code = 1;
     return code;
 }

@@ -175,6 +175,25 @@ int cmd_run(const std::vector<std::string>& args) {
     if (target && target != image_target)
         die(image + " was built for target " + m.target + ", not " + target->name);
     target = image_target;
+    // No --net at all, and the image needs exactly one net device: give it user-mode networking
+    // (no root, NAT, -p forwards), as a container runtime gives a container its default network.
+    if (std::none_of(attached.begin(), attached.end(), [](const auto& a) { return a.kind == UK_DEV_NET; })) {
+        const ManifestDevice* only = nullptr;
+        size_t nets = 0;
+        for (const auto& d : m.devices) {
+            if (d.kind == UK_DEV_NET) {
+                only = &d;
+                ++nets;
+            }
+        }
+        if (nets == 1) {
+            devargs::Attachment a;
+            a.name = only->name;
+            a.kind = UK_DEV_NET;
+            a.backend = devargs::NetBackend::user;
+            attached.push_back(std::move(a));
+        }
+    }
     if (auto ok = devargs::match(m.devices, attached); !ok) die(ok.error());
 
     // Networking for people: --net user (libslirp NAT in unikit-netd, -p forwards) and --pcap

@@ -141,9 +141,17 @@ void forward_signal(int sig) {
     if (g_child > 0) kill(g_child, sig);
 }
 
-const char* signal_meaning(int sig) {
+bool is_runner(const std::string& runner, const char* name) {
+    size_t slash = runner.rfind('/');
+    return runner.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, name) == 0;
+}
+
+const char* signal_meaning(int sig, const std::string& runner) {
     switch (sig) {
-    case SIGSYS: return "was killed by the sandbox: the image made a system call its seccomp filter forbids (SIGSYS)";
+    case SIGSYS:
+        return is_runner(runner, "unikit-hvt")
+                   ? "made a system call, which a guest cannot make (SIGSYS; the monitor's report is above)"
+                   : "was killed by the sandbox: the image made a system call its seccomp filter forbids (SIGSYS)";
     case SIGSEGV: return "crashed with a memory fault (SIGSEGV): a bad pointer, or a write to read-only or code memory";
     case SIGBUS: return "crashed with a bus error (SIGBUS)";
     case SIGILL: return "crashed on an illegal instruction (SIGILL)";
@@ -156,12 +164,14 @@ const char* signal_meaning(int sig) {
     }
 }
 
-// Explain an abnormal end on stderr; return the status `unikit run` exits with.
-int report_end(const std::string& image, int st) {
+}  // namespace
+
+int report_end(const std::string& image, const std::string& runner, int st, bool stop_requested) {
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
-        if (sig == SIGINT) return 128 + sig;  // the user pressed Ctrl-C: nothing to explain
-        const char* what = signal_meaning(sig);
+        // Ctrl-C, or a stop the user asked for: nothing to explain.
+        if (sig == SIGINT || (stop_requested && sig == SIGTERM)) return 128 + sig;
+        const char* what = signal_meaning(sig, runner);
         std::string line = image + " ";
         line += what ? what : ("was killed by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")");
         note(line);
@@ -171,8 +181,6 @@ int report_end(const std::string& image, int st) {
     if (code == kExitImageAbort) note(image + " ended abnormally (panic or abort, status 112; see its last lines)");
     return code;
 }
-
-}  // namespace
 
 int run_image(const std::string& image, const std::vector<std::string>& argv, double seconds) {
     std::fflush(nullptr);
@@ -194,13 +202,13 @@ int run_image(const std::string& image, const std::vector<std::string>& argv, do
         while (waitpid(pid, &st, 0) < 0) {
             if (errno != EINTR) return 1;
         }
-        return report_end(image, st);
+        return report_end(image, argv[0], st, false);
     }
     long long deadline_ms = static_cast<long long>(seconds * 1000.0);
     for (long long waited = 0;; waited += 10) {
         int st = 0;
         pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) return report_end(image, st);
+        if (r == pid) return report_end(image, argv[0], st, false);
         if (r < 0 && errno != EINTR) return 1;
         if (waited >= deadline_ms) break;
         usleep(10000);
