@@ -249,6 +249,11 @@ void stop_netd() {
 
 void start_netd(NetPlan& plan) {
     std::string netd = find_netd();
+    if (netd.empty() && !std::getenv("UNIKIT_NETD") && is_file(main_build_dir() + "/CMakeCache.txt")) {
+        // Built on first use, as the tenders are (quietly; the output is shown if it fails).
+        run_process({"cmake", "--build", main_build_dir(), "--target", "unikit-netd"}, !options().verbose);
+        netd = find_netd();
+    }
     if (netd.empty()) remove_record();
     if (netd.empty())
         die("--net user and --pcap need the helper unikit-netd, which is not built (install libslirp-dev, then "
