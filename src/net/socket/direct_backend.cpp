@@ -13,7 +13,12 @@ namespace {
 
 Logger lg{"net"};
 
-constexpr std::size_t kTxSlot = 1536 + 32;
+// Frame buffers: an Ethernet frame for the MTU (+ VLAN tag, FCS), rounded up; at least the
+// 1536 + 32 (tx) and 2048 (rx) bytes a 1500-byte MTU has always used.
+constexpr std::size_t frame_slot(std::size_t mtu, std::size_t min) {
+    const std::size_t need = (mtu + 14 + 4 + 4 + 63) & ~std::size_t{63};
+    return need > min ? need : min;
+}
 constexpr std::uint64_t kTxRetryNs = 200'000;      // device refused frames: try again after 200 us
 constexpr std::uint64_t kHeldFramesNs = 1'000'000; // fault injector holding frames: release them soon
 constexpr int kMaxRxRoundsPerTurn = 8;             // then let the app run (fairness)
@@ -42,7 +47,13 @@ DirectBackend::DirectBackend(dev::NetDevice& dev, uk_handle wait_handle, std::st
     icfg.mtu = mtu > stack::Interface::kMaxMtu ? stack::Interface::kMaxMtu : mtu;
     icfg.ident_seed = static_cast<std::uint16_t>(rng_.next_u64());
     ifc_ = new stack::Interface(wire::MacAddr{dev_.mac()}, *this, icfg);
-    if (cfg_.tcp.mss > icfg.mtu - 40) cfg_.tcp.mss = static_cast<uint16_t>(icfg.mtu - 40);
+    // The MSS follows the MTU (as Linux derives it from the route's MTU): a jumbo MTU means
+    // jumbo segments, up to the engine's kMaxMss.
+    const std::size_t mss = ifc_->mtu() - 40u < tcp::kMaxMss ? ifc_->mtu() - 40u : tcp::kMaxMss;
+    if (cfg_.tcp.mss > mss || (cfg_.tcp.mss == tcp::TcpConfig{}.mss && mss > cfg_.tcp.mss))
+        cfg_.tcp.mss = static_cast<uint16_t>(mss);
+    tx_slot_ = frame_slot(ifc_->mtu(), 1536 + 32);
+    rx_slot_ = frame_slot(ifc_->mtu(), 2048);
 
     const std::size_t per_conn = cfg_.send_buffer + cfg_.recv_buffer;
     conn_storage_ = new std::uint8_t[per_conn * cfg_.max_connections];
@@ -64,9 +75,9 @@ DirectBackend::DirectBackend(dev::NetDevice& dev, uk_handle wait_handle, std::st
                              std::span<tcp::TcpListener>(listener_slots_, cfg_.max_listeners), *this);
     (void)ifc_->set_protocol_handler(6, this);
 
-    txq_storage_ = new std::uint8_t[cfg_.tx_queue_frames * kTxSlot];
-    txq_ = new dev::TxQueue(std::span<std::uint8_t>(txq_storage_, cfg_.tx_queue_frames * kTxSlot), kTxSlot);
-    rx_storage_ = new std::uint8_t[kRxBatch * kRxSlot];
+    txq_storage_ = new std::uint8_t[cfg_.tx_queue_frames * tx_slot_];
+    txq_ = new dev::TxQueue(std::span<std::uint8_t>(txq_storage_, cfg_.tx_queue_frames * tx_slot_), tx_slot_);
+    rx_storage_ = new std::uint8_t[kRxBatch * rx_slot_];
 
     timer_.set_callback(
         [](void* self) {
@@ -180,7 +191,7 @@ void DirectBackend::round() {
     // Input, in batches; bounded per turn so the app's tasks get to run.
     dev::Frame frames[kRxBatch];
     for (int r = 0; r < kMaxRxRoundsPerTurn; ++r) {
-        for (std::size_t i = 0; i < kRxBatch; ++i) frames[i] = dev::Frame{rx_storage_ + i * kRxSlot, kRxSlot, 0};
+        for (std::size_t i = 0; i < kRxBatch; ++i) frames[i] = dev::Frame{rx_storage_ + i * rx_slot_, rx_slot_, 0};
         auto got = dev_.receive(std::span<dev::Frame>(frames, kRxBatch));
         if (!got) {
             lg.warn("receive failed: {}", to_string(got.error()));

@@ -213,7 +213,8 @@ private:
     dev::TxQueue* txq_ = nullptr;
     std::uint8_t* rx_storage_ = nullptr;
     static constexpr std::size_t kRxBatch = 64;
-    static constexpr std::size_t kRxSlot = 2048;
+    std::size_t rx_slot_ = 2048;  // one received frame: 2 KiB, more for a jumbo MTU
+    std::size_t tx_slot_ = 1536 + 32;
 
     Task<void> driver_;
     Timer timer_;

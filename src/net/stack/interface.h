@@ -107,7 +107,7 @@ struct SendOptions {
 
 class Interface {
 public:
-    static constexpr std::uint16_t kMaxMtu = 1500;
+    static constexpr std::uint16_t kMaxMtu = 9000;  // jumbo frames (the device says what it takes)
     static constexpr std::size_t kMaxFrame = 14 + kMaxMtu;
     static constexpr std::size_t kPendingSlots = 16;  // packets waiting for ARP, all addresses
     static constexpr std::size_t kMaxUdpSockets = 16;
