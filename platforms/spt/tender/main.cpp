@@ -21,8 +21,6 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <seccomp.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -40,6 +38,8 @@
 #include "common/devargs.h"
 #include "common/elf.h"
 #include "common/manifest_reader.h"
+#include "common/tap.h"
+#include "common/tender_args.h"
 #include "platforms/spt/spt_abi.h"
 
 namespace {
@@ -71,73 +71,20 @@ void usage(FILE* f) {
                  kProg);
 }
 
-uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+using unikit::tender_args::round_up;
 
-bool parse_uint(const char* s, uint64_t max, uint64_t& out) {
-    if (!s || !*s) return false;
-    uint64_t v = 0;
-    for (const char* p = s; *p; ++p) {
-        if (*p < '0' || *p > '9') return false;
-        v = v * 10 + static_cast<uint64_t>(*p - '0');
-        if (v > max) return false;
-    }
-    out = v;
-    return true;
-}
-
-struct Options {
-    uint64_t mem_mib = 64;
-    uint64_t timeout_s = 0;
-    std::vector<unikit::devargs::Attachment> devices;
-    std::string image;
-    std::vector<std::string> args;  // for the guest, after IMAGE
-};
-
-Options parse_args(int argc, char** argv) {
-    Options o;
-    int i = 1;
-    auto value = [&](const char* opt) -> const char* {
-        if (i + 1 >= argc) die(std::string(opt) + " needs a value");
-        return argv[++i];
-    };
-    for (; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--help" || a == "-h") {
-            usage(stdout);
-            std::exit(0);
-        } else if (a == "--mem") {
-            const char* v = value("--mem");
-            if (!parse_uint(v, 65536, o.mem_mib) || o.mem_mib < 2)
-                die(std::string("--mem: expected a size in MiB between 2 and 65536, got '") + v + "'");
-        } else if (a == "--timeout") {
-            const char* v = value("--timeout");
-            if (!parse_uint(v, 1000000, o.timeout_s) || o.timeout_s == 0)
-                die(std::string("--timeout: expected a whole number of seconds, got '") + v + "'");
-        } else if (a == "--net" || a == "--block") {
-            const char* v = value(a.c_str());
-            auto r = a == "--net" ? unikit::devargs::parse_net(v) : unikit::devargs::parse_block(v);
-            if (!r) die(r.error());
-            o.devices.push_back(std::move(*r));
-        } else if (a == "--") {
-            ++i;
-            break;
-        } else if (a.size() > 1 && a[0] == '-') {
-            std::fprintf(stderr, "%s: error: unknown option '%s'\n", kProg, a.c_str());
-            usage(stderr);
-            std::exit(2);
-        } else {
-            break;
-        }
-    }
-    if (i >= argc) {
-        std::fprintf(stderr, "%s: error: no IMAGE given\n", kProg);
-        usage(stderr);
+unikit::tender_args::Options parse_args(int argc, char** argv) {
+    auto o = unikit::tender_args::parse(argc, argv, {.mem_min_mib = 2, .mem_max_mib = 65536, .mem_default_mib = 64, .stop_flags = {}});
+    if (!o) {
+        std::fprintf(stderr, "%s: error: %s\n", kProg, o.error().message.c_str());
+        if (o.error().show_usage) usage(stderr);
         std::exit(2);
     }
-    o.image = argv[i++];
-    if (i < argc && std::strcmp(argv[i], "--") == 0) ++i;
-    for (; i < argc; ++i) o.args.push_back(argv[i]);
-    return o;
+    if (o->help) {
+        usage(stdout);
+        std::exit(0);
+    }
+    return std::move(*o);
 }
 
 // The guest memory region, low to high:
@@ -160,26 +107,9 @@ int prot_of(uint32_t flags) {
 }
 
 int open_tap(const std::string& ifname, const std::string& what) {
-    int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) die(what + ": " + unikit::devargs::tap_error(ifname, errno, true));
-    struct ifreq ifr {};
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    if (ifname.size() >= IFNAMSIZ) die(what + ": interface name '" + ifname + "' is too long");
-    std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
-    if (::ioctl(fd, TUNSETIFF, &ifr) != 0)
-        die(what + ": " + unikit::devargs::tap_error(ifname, errno, false));
-    return fd;
-}
-
-uint16_t tap_mtu(const std::string& ifname) {
-    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return 1500;
-    struct ifreq ifr {};
-    std::memcpy(ifr.ifr_name, ifname.c_str(), std::min<size_t>(ifname.size(), IFNAMSIZ - 1));
-    int mtu = 1500;
-    if (::ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu >= 68 && ifr.ifr_mtu <= 65535) mtu = ifr.ifr_mtu;
-    ::close(s);
-    return static_cast<uint16_t>(mtu);
+    auto fd = unikit::tap::open(ifname);
+    if (!fd) die(what + ": " + fd.error());
+    return *fd;
 }
 
 void install_seccomp(const std::vector<spt_device>& devs, int epfd) {
@@ -224,7 +154,7 @@ void install_seccomp(const std::vector<spt_device>& devs, int epfd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options opt = parse_args(argc, argv);
+    unikit::tender_args::Options opt = parse_args(argc, argv);
     const std::string& path = opt.image;
     auto refuse = [&](const std::string& why) { die(path + ": " + why); };
 
@@ -305,7 +235,7 @@ int main(int argc, char** argv) {
         if (want.kind == UK_DEV_NET) {
             if (at->backend == unikit::devargs::NetBackend::tap) {
                 d.fd = open_tap(at->ifname, what);
-                d.mtu = tap_mtu(at->ifname);
+                d.mtu = unikit::tap::mtu(at->ifname);
             } else if (at->backend == unikit::devargs::NetBackend::user) {
                 // A frame socket inherited from `unikit run` (unikit-netd at the other end): the
                 // guest's write/readv work on it unchanged, one frame per message.
