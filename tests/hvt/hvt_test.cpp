@@ -19,52 +19,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/process.h"
+
 namespace {
 
-struct Outcome {
-    int status = -1;  // raw wait status
-    std::string out, err;
-    bool exited(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
-    bool signaled(int sig) const { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
-    std::string describe() const {
-        std::string s = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
-                                          : "signal " + std::to_string(WTERMSIG(status));
-        return s + "\n--- stdout:\n" + out + "--- stderr:\n" + err;
-    }
-};
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-std::string temp_path(const std::string& tag) {
-    const char* dir = std::getenv("TMPDIR");
-    return std::string(dir ? dir : "/tmp") + "/hvt_test_" + std::to_string(getpid()) + "_" + tag;
-}
-
-Outcome run(std::vector<std::string> args) {
-    std::string o = temp_path("out"), e = temp_path("err");
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fo = open(o.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int fe = open(e.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    Outcome r;
-    waitpid(pid, &r.status, 0);
-    r.out = slurp(o);
-    r.err = slurp(e);
-    unlink(o.c_str());
-    unlink(e.c_str());
-    return r;
-}
+using uktest::has;
+using uktest::Outcome;
+using uktest::peek;
+using uktest::phdr_of;
+using uktest::poke;
+using uktest::read_bytes;
+using uktest::run;
+using uktest::slurp;
+using uktest::temp_path;
 
 const std::string kMonitor = UNIKIT_HVT_MONITOR;
 const std::string kImages = UNIKIT_IMAGE_DIR;
@@ -91,37 +58,8 @@ const std::string& kvm_unusable() {
         if (!kvm_unusable().empty()) GTEST_SKIP() << "KVM not usable: " << kvm_unusable(); \
     } while (0)
 
-std::vector<uint8_t> read_bytes(const std::string& p) {
-    std::string s = slurp(p);
-    return std::vector<uint8_t>(s.begin(), s.end());
-}
-
 std::string write_image(const std::string& tag, const std::vector<uint8_t>& bytes) {
-    std::string p = temp_path(tag + ".hvt");
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    return p;
-}
-
-template <class T>
-void poke(std::vector<uint8_t>& b, size_t off, T v) {
-    std::memcpy(b.data() + off, &v, sizeof v);
-}
-template <class T>
-T peek(const std::vector<uint8_t>& b, size_t off) {
-    T v;
-    std::memcpy(&v, b.data() + off, sizeof v);
-    return v;
-}
-
-size_t phdr_of(const std::vector<uint8_t>& b, uint32_t type, int nth = 0) {
-    uint64_t phoff = peek<uint64_t>(b, 32);
-    uint16_t phnum = peek<uint16_t>(b, 56);
-    for (uint16_t i = 0; i < phnum; ++i) {
-        size_t p = phoff + i * 56u;
-        if (peek<uint32_t>(b, p) == type && nth-- == 0) return p;
-    }
-    return 0;
+    return uktest::write_temp(tag + ".hvt", bytes);
 }
 
 void expect_refused(const std::string& tag, const std::vector<uint8_t>& bytes, const std::string& msg) {
@@ -133,8 +71,6 @@ void expect_refused(const std::string& tag, const std::vector<uint8_t>& bytes, c
     EXPECT_EQ(1, std::count(r.err.begin(), r.err.end(), '\n')) << tag << ": " << r.describe();
     EXPECT_EQ("", r.out);
 }
-
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 // A crash report: the reason, then rip/rsp/cr2 and a register dump.
 void expect_crash_report(const Outcome& r, const std::string& reason) {

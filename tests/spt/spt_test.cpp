@@ -17,52 +17,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/process.h"
+
 namespace {
 
-struct Outcome {
-    int status = -1;  // raw wait status
-    std::string out, err;
-    bool exited(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
-    bool signaled(int sig) const { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
-    std::string describe() const {
-        std::string s = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
-                                          : "signal " + std::to_string(WTERMSIG(status));
-        return s + "\n--- stdout:\n" + out + "--- stderr:\n" + err;
-    }
-};
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-std::string temp_path(const std::string& tag) {
-    const char* dir = std::getenv("TMPDIR");
-    return std::string(dir ? dir : "/tmp") + "/spt_test_" + std::to_string(getpid()) + "_" + tag;
-}
-
-Outcome run(std::vector<std::string> args) {
-    std::string o = temp_path("out"), e = temp_path("err");
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fo = open(o.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int fe = open(e.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    Outcome r;
-    waitpid(pid, &r.status, 0);
-    r.out = slurp(o);
-    r.err = slurp(e);
-    unlink(o.c_str());
-    unlink(e.c_str());
-    return r;
-}
+using uktest::has;
+using uktest::Outcome;
+using uktest::peek;
+using uktest::phdr_of;
+using uktest::poke;
+using uktest::read_bytes;
+using uktest::run;
+using uktest::slurp;
+using uktest::temp_path;
 
 const std::string kTender = UNIKIT_SPT_TENDER;
 const std::string kImages = UNIKIT_IMAGE_DIR;
@@ -74,39 +41,9 @@ Outcome tender(std::vector<std::string> args) {
     return run(std::move(args));
 }
 
-std::vector<uint8_t> read_bytes(const std::string& p) {
-    std::string s = slurp(p);
-    return std::vector<uint8_t>(s.begin(), s.end());
-}
-
 // Writes a modified copy of an image and returns its path.
 std::string write_image(const std::string& tag, const std::vector<uint8_t>& bytes) {
-    std::string p = temp_path(tag + ".spt");
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    return p;
-}
-
-template <class T>
-void poke(std::vector<uint8_t>& b, size_t off, T v) {
-    std::memcpy(b.data() + off, &v, sizeof v);
-}
-template <class T>
-T peek(const std::vector<uint8_t>& b, size_t off) {
-    T v;
-    std::memcpy(&v, b.data() + off, sizeof v);
-    return v;
-}
-
-// Offset of the i-th program header of type `type` (PT_LOAD = 1), or 0.
-size_t phdr_of(const std::vector<uint8_t>& b, uint32_t type, int nth = 0) {
-    uint64_t phoff = peek<uint64_t>(b, 32);
-    uint16_t phnum = peek<uint16_t>(b, 56);
-    for (uint16_t i = 0; i < phnum; ++i) {
-        size_t p = phoff + i * 56u;
-        if (peek<uint32_t>(b, p) == type && nth-- == 0) return p;
-    }
-    return 0;
+    return uktest::write_temp(tag + ".spt", bytes);
 }
 
 // Runs the tender on a modified image; expects exit 2 and `msg` in the one-line error.
