@@ -23,15 +23,7 @@
 
 namespace {
 
-using uktest::has;
-using uktest::Outcome;
-using uktest::peek;
-using uktest::phdr_of;
-using uktest::poke;
-using uktest::read_bytes;
-using uktest::run;
-using uktest::slurp;
-using uktest::temp_path;
+using namespace uktest;  // the process harness shared with the other tender test
 
 const std::string kMonitor = UNIKIT_HVT_MONITOR;
 const std::string kImages = UNIKIT_IMAGE_DIR;
