@@ -24,6 +24,8 @@ public:
 
     // Largest size of queue q, 0 if the queue does not exist (or is already in use).
     virtual uint16_t queue_max(uint16_t q) = 0;
+    // Legacy virtio-pci cannot resize queues: the size must be queue_max().
+    virtual bool queue_size_fixed() const { return false; }
     // Give queue q its rings (guest-physical addresses; legacy transports need the layout
     // Virtqueue uses: desc at a page boundary, used at the next 4096-aligned offset after the
     // avail ring) and enable it. False if the transport refuses.

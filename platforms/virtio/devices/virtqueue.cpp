@@ -26,10 +26,15 @@ void Virtqueue::init(Transport& t, uint16_t index, uint16_t wanted, const char* 
         m << what << ": queue " << unsigned(index) << " is not available";
         m.panic();
     }
-    uint16_t n = wanted < max ? wanted : max;
+    uint16_t n = wanted < max && !t.queue_size_fixed() ? wanted : max;
     uint16_t p = 1;
     while (uint32_t(p) * 2 <= n) p = uint16_t(p * 2);
     if (p > 32768) p = 32768;
+    if (t.queue_size_fixed() && p != max) {
+        Msg m;
+        m << what << ": queue " << unsigned(index) << " has size " << unsigned(max) << ", not a power of two";
+        m.panic();
+    }
     size_ = p;
 
     const size_t desc_bytes = sizeof(VirtqDesc) * size_;
