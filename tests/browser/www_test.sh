@@ -18,80 +18,14 @@ out=${3:?outdir}
 : "${UNIKIT:?}" "${IMAGES:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 
-skip() { echo "SKIP: $*"; exit 77; }
+source "$here/../support/www.sh"
 command -v curl >/dev/null || skip "missing curl"
 command -v chromium >/dev/null && command -v chromedriver >/dev/null ||
     skip "chromium and chromedriver are needed (Debian: chromium chromium-driver)"
-image=$IMAGES/www.$target
-[ -f "$image" ] || { echo "FAIL: no image $image"; exit 1; }
 
-rm -rf "$out"
-mkdir -p "$out" || exit 1
-image_pid=
-ns=
-fail() {
-    echo "FAIL: $*"
-    if [ -f "$out/image.log" ]; then echo "--- image log (last 30 lines)"; tail -n 30 "$out/image.log"; fi
-    exit 1
-}
-cleanup() {
-    if [ -n "$image_pid" ]; then
-        kill "$image_pid" 2>/dev/null && { sleep 0.3; kill -9 "$image_pid" 2>/dev/null; }
-        wait "$image_pid" 2>/dev/null
-    fi
-    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-run=()  # prefix for commands that must run where the image's network is
-case $mode in
-socket)
-    [ "$target" = unix ] || skip "host sockets are for the unix target only"
-    port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-    for _ in 1 2 3 4 5 6 7 8; do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        port_in_use "$port" || break
-    done
-    timeout -k 2 300 "$UNIKIT" run "$image" --net "service=socket,map=80:$port" >"$out/image.log" 2>&1 &
-    image_pid=$!
-    ready="serving [0-9]+ files on tcp port 80"
-    base="http://127.0.0.1:$port/"
-    ;;
-tap)
-    [ "$(id -u)" = 0 ] || skip "needs root (network namespace, TAP)"
-    [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-    command -v ip >/dev/null || skip "missing ip"
-    ns=ukt-www-$target-$$
-    tap=uktap0
-    ip netns add "$ns" || fail "cannot create namespace $ns"
-    run=(ip netns exec "$ns")
-    "${run[@]}" ip link set lo up
-    "${run[@]}" ip tuntap add dev $tap mode tap || fail "cannot create TAP"
-    "${run[@]}" ip addr add 10.78.0.1/24 dev $tap
-    "${run[@]}" ip link set $tap up
-    "${run[@]}" timeout -k 2 300 "$UNIKIT" run "$image" --net service=tap:$tap --ipv4 10.78.0.2/24 \
-        >"$out/image.log" 2>&1 &
-    image_pid=$!
-    ready="serving [0-9]+ files on http://10\.78\.0\.2:80/"
-    base="http://10.78.0.2/"
-    ;;
-*)
-    echo "unknown mode $mode"
-    exit 2
-    ;;
-esac
-
-for ((i = 0; i < 150; i++)); do
-    grep -Eq "$ready" "$out/image.log" 2>/dev/null && break
-    if ! kill -0 "$image_pid" 2>/dev/null; then
-        grep -q "not implemented" "$out/image.log" && skip "$(grep -m1 "not implemented" "$out/image.log")"
-        fail "the image ended early"
-    fi
-    sleep 0.1
-done
-grep -Eq "$ready" "$out/image.log" || fail "no '$ready' from the image within 15 s"
-echo "ok: $(grep -Em1 "$ready" "$out/image.log")"
+www_init "$out"
+www_start "$target" "$mode" 10.78.0 www
+base="http://$host:$port/"
 
 # curl: the pages, /status, a 404, gzip.
 c() { "${run[@]}" curl -sS --max-time 10 "$@"; }

@@ -27,83 +27,13 @@ linger_ms=1000
 max_conn=16
 slow=12
 
-skip() { echo "SKIP: $*"; exit 77; }
+source "$here/../support/www.sh"
 command -v curl >/dev/null || skip "missing curl"
-image=$IMAGES/www.$target
-[ -f "$image" ] || { echo "FAIL: no image $image"; exit 1; }
 
-rm -rf "$out"
-mkdir -p "$out" || exit 1
-image_pid=
-ns=
-fail() {
-    echo "FAIL: $*"
-    if [ -f "$out/image.log" ]; then echo "--- image log (last 30 lines)"; tail -n 30 "$out/image.log"; fi
-    exit 1
-}
-cleanup() {
-    if [ -n "$image_pid" ]; then
-        kill "$image_pid" 2>/dev/null && { sleep 0.3; kill -9 "$image_pid" 2>/dev/null; }
-        wait "$image_pid" 2>/dev/null
-    fi
-    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-app_args=(--header-timeout-ms $header_ms --idle-timeout-ms $idle_ms --linger-timeout-ms $linger_ms
-    --max-connections $max_conn)
-run=()  # prefix for commands that must run where the image's network is
-case $mode in
-socket)
-    [ "$target" = unix ] || skip "host sockets are for the unix target only"
-    port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-    for _ in 1 2 3 4 5 6 7 8; do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        port_in_use "$port" || break
-    done
-    timeout -k 2 300 "$UNIKIT" run "$image" --net "service=socket,map=80:$port" -- "${app_args[@]}" \
-        >"$out/image.log" 2>&1 &
-    image_pid=$!
-    ready="serving [0-9]+ files on tcp port 80"
-    host=127.0.0.1
-    ;;
-tap)
-    [ "$(id -u)" = 0 ] || skip "needs root (network namespace, TAP)"
-    [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-    command -v ip >/dev/null || skip "missing ip"
-    ns=ukt-hostile-$target-$$
-    tap=uktap0
-    ip netns add "$ns" || fail "cannot create namespace $ns"
-    run=(ip netns exec "$ns")
-    "${run[@]}" ip link set lo up
-    "${run[@]}" ip tuntap add dev $tap mode tap || fail "cannot create TAP"
-    "${run[@]}" ip addr add 10.79.0.1/24 dev $tap
-    "${run[@]}" ip link set $tap up
-    "${run[@]}" timeout -k 2 300 "$UNIKIT" run "$image" --net service=tap:$tap --ipv4 10.79.0.2/24 \
-        -- "${app_args[@]}" >"$out/image.log" 2>&1 &
-    image_pid=$!
-    ready="serving [0-9]+ files on http://10\.79\.0\.2:80/"
-    host=10.79.0.2
-    port=80
-    ;;
-*)
-    echo "unknown mode $mode"
-    exit 2
-    ;;
-esac
+www_init "$out"
+www_start "$target" "$mode" 10.79.0 hostile --header-timeout-ms $header_ms --idle-timeout-ms $idle_ms \
+    --linger-timeout-ms $linger_ms --max-connections $max_conn
 base="http://$host:$port"
-
-for ((i = 0; i < 150; i++)); do
-    grep -Eq "$ready" "$out/image.log" 2>/dev/null && break
-    if ! kill -0 "$image_pid" 2>/dev/null; then
-        grep -q "not implemented" "$out/image.log" && skip "$(grep -m1 "not implemented" "$out/image.log")"
-        fail "the image ended early"
-    fi
-    sleep 0.1
-done
-grep -Eq "$ready" "$out/image.log" || fail "no '$ready' from the image within 15 s"
-echo "ok: $(grep -Em1 "$ready" "$out/image.log")"
 
 # ---- well-behaved clients (curl) -------------------------------------------------------------
 start=$(date +%s%N)
