@@ -24,8 +24,9 @@ void devices_init() {
     Found* found = nullptr;
     Found** tail = &found;
     if (m.ndevices) {  // an image without devices needs no bus scan
-        pci_discover(tail);
-        mmio_discover(boot_cmdline(), tail);
+        const bool have_pci = pci_discover(tail);
+        // No PCI bus and no virtio-mmio on the command line: QEMU microvm with ACPI.
+        if (mmio_discover(boot_cmdline(), tail) == 0 && !have_pci) mmio_probe_microvm(tail);
     }
     bind_devices(devs, m.ndevices, found);
 }

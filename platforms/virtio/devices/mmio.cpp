@@ -110,11 +110,30 @@ struct Ctx {
     Found**& tail;
 };
 
-void add(void* vctx, const MmioDesc& d) {
-    auto* ctx = static_cast<Ctx*>(vctx);
+Msg window_name(uint64_t base) {
     Msg w;
     w << "mmio ";
-    w.hex(d.base);
+    w.hex(base);
+    return w;
+}
+
+void append(Found**& tail, uintptr_t base, uint32_t irq, uint32_t version, uint32_t type, const Msg& w) {
+    auto* t = make_object<MmioTransport>();
+    t->base_ = base;
+    t->irq_ = irq;
+    t->legacy_ = version == 1;
+    __builtin_memcpy(t->where_, w.c_str(), sizeof t->where_ - 1);
+    auto* f = static_cast<Found*>(dma_alloc(sizeof(Found), alignof(Found)));
+    f->type = type;
+    f->transport = t;
+    f->next = nullptr;
+    *tail = f;
+    tail = &f->next;
+}
+
+void add(void* vctx, const MmioDesc& d) {
+    auto* ctx = static_cast<Ctx*>(vctx);
+    const Msg w = window_name(d.base);
     uintptr_t base = map_device_memory(d.base, d.size < 0x200 ? 0x200 : d.size);
     if (!base) {
         Msg m;
@@ -134,24 +153,31 @@ void add(void* vctx, const MmioDesc& d) {
     }
     const uint32_t type = mmio_read<uint32_t>(base + kRDeviceId);
     if (type == 0) return;  // an empty transport slot
-    auto* t = make_object<MmioTransport>();
-    t->base_ = base;
-    t->irq_ = d.irq;
-    t->legacy_ = version == 1;
-    __builtin_memcpy(t->where_, w.c_str(), sizeof t->where_ - 1);
-    auto* f = static_cast<Found*>(dma_alloc(sizeof(Found), alignof(Found)));
-    f->type = type;
-    f->transport = t;
-    f->next = nullptr;
-    *ctx->tail = f;
-    ctx->tail = &f->next;
+    append(ctx->tail, base, d.irq, version, type, w);
 }
 
 }  // namespace
 
-void mmio_discover(const char* cmdline, Found**& tail) {
+size_t mmio_discover(const char* cmdline, Found**& tail) {
     Ctx ctx{tail};
-    parse_mmio_cmdline(cmdline, add, &ctx);
+    return parse_mmio_cmdline(cmdline, add, &ctx);
+}
+
+void mmio_probe_microvm(Found**& tail) {
+    constexpr uint64_t kBase = 0xfeb00000;
+    constexpr unsigned kMax = 24, kSize = 0x200;
+    uintptr_t win = map_device_memory(kBase, kMax * kSize);
+    if (!win) return;
+    unsigned n = 0;
+    while (n < kMax && mmio_read<uint32_t>(win + n * kSize + kRMagic) == kMagic) ++n;
+    const uint32_t irq_base = n > 8 ? 24 : 5;
+    for (unsigned i = 0; i < n; ++i) {
+        const uintptr_t base = win + i * kSize;
+        const uint32_t version = mmio_read<uint32_t>(base + kRVersion);
+        const uint32_t type = mmio_read<uint32_t>(base + kRDeviceId);
+        if (type == 0 || (version != 1 && version != 2)) continue;
+        append(tail, base, irq_base + i, version, type, window_name(kBase + i * kSize));
+    }
 }
 
 }  // namespace unikit::virtio

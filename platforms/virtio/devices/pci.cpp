@@ -309,7 +309,8 @@ void probe(Bdf b, Found**& tail, uint8_t* buses, unsigned* nbuses) {
 
 }  // namespace
 
-void pci_discover(Found**& tail) {
+bool pci_discover(Found**& tail) {
+    if (uint16_t(cfg32(Bdf{0, 0, 0}, 0x00)) == 0xffff) return false;
     // Buses in ascending order (bridges' secondary buses are appended, then sorted), so devices
     // come out in bus/device/function order.
     uint8_t buses[256];
@@ -330,6 +331,7 @@ void pci_discover(Found**& tail) {
             for (uint8_t fn = 0; fn < (multi ? 8 : 1); ++fn) probe(Bdf{bus, dev, fn}, tail, buses, &nbuses);
         }
     }
+    return true;
 }
 
 }  // namespace unikit::virtio

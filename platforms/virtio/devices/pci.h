@@ -11,7 +11,7 @@
 namespace unikit::virtio {
 
 // Appends every virtio device on the PCI buses, in bus/device/function order, to *tail
-// (advancing it).
-void pci_discover(Found**& tail);
+// (advancing it). Returns false when there is no PCI bus at all (nothing answers at 00:00.0).
+bool pci_discover(Found**& tail);
 
 }  // namespace unikit::virtio
