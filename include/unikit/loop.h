@@ -185,54 +185,83 @@ inline void Timer::arm_after(Duration d) noexcept { arm_at(now() + d); }
 
 // ---- awaitables ---------------------------------------------------------------------------------
 
-// co_await sleep_until(t [, token]) -> Result<void>: ok at the deadline, Error::cancelled if the
-// token is (or becomes) cancelled first. Always suspends at least once (a past deadline resumes
-// on the next loop turn).
-class [[nodiscard]] SleepAwaiter {
+namespace detail {
+// What every cancellable wait shares (sleep, wait_readable, Event::wait): the token and its
+// registration, the Resumable the loop schedules, and the result. `Derived` adds its own queue
+// link (a Timer, a device or event waiter) and `void stop_waiting() noexcept`, which takes that
+// link off its queue; it runs when the token fires and when the wait ends. All of it lives in
+// the awaiter, inside the coroutine frame, and unlinks itself when destroyed with the frame.
+template <class Derived>
+class CancellableWait {
 public:
-    SleepAwaiter(TimePoint deadline, CancelToken token) noexcept : deadline_(deadline), token_(token) {}
-    SleepAwaiter(const SleepAwaiter&) = delete;
-    SleepAwaiter& operator=(const SleepAwaiter&) = delete;
+    CancellableWait(const CancellableWait&) = delete;
+    CancellableWait& operator=(const CancellableWait&) = delete;
 
-    bool await_ready() noexcept {
-        if (token_.cancelled()) {
-            result_ = Error::cancelled;
-            return true;
-        }
-        return false;
+protected:
+    explicit CancellableWait(CancelToken token) noexcept : token_(token) {}
+
+    // For await_ready: true (the wait ends with Error::cancelled) if the token is cancelled already.
+    bool cancelled_already() noexcept {
+        if (!token_.cancelled()) return false;
+        result_ = Error::cancelled;
+        return true;
     }
-    void await_suspend(std::coroutine_handle<> h) noexcept {
+    // For await_suspend, after Derived has queued itself: who to resume, and watch the token.
+    void watch_cancel(std::coroutine_handle<> h) noexcept {
         resumable_.handle = h;
-        timer_.set_callback(&SleepAwaiter::on_timer, this);
-        timer_.arm_at(deadline_);
-        token_.on_cancel(reg_, &SleepAwaiter::on_cancel, this);
+        token_.on_cancel(reg_, &CancellableWait::on_cancel, this);
     }
-    Result<void> await_resume() noexcept {
-        timer_.cancel();
+    // The wait is over (ok): stop watching the token and resume the task.
+    void wake() noexcept {
+        reg_.reset();
+        Loop::current().schedule(resumable_);
+    }
+    // For await_resume.
+    Result<void> finish() noexcept {
+        static_cast<Derived*>(this)->stop_waiting();
         reg_.reset();
         if (result_ != Error::ok) return fail(result_);
         return {};
     }
 
+    Resumable resumable_;
+
 private:
-    static void on_timer(void* self) noexcept {
-        auto* s = static_cast<SleepAwaiter*>(self);
-        s->reg_.reset();
-        Loop::current().schedule(s->resumable_);
-    }
     static void on_cancel(void* self) noexcept {
-        auto* s = static_cast<SleepAwaiter*>(self);
-        s->timer_.cancel();
-        s->result_ = Error::cancelled;
-        Loop::current().schedule(s->resumable_);
+        auto* w = static_cast<CancellableWait*>(self);
+        static_cast<Derived*>(w)->stop_waiting();
+        w->result_ = Error::cancelled;
+        Loop::current().schedule(w->resumable_);
     }
 
-    TimePoint deadline_;
     CancelToken token_;
     Error result_ = Error::ok;
-    Timer timer_;
-    Resumable resumable_;
     CancelRegistration reg_;
+};
+}  // namespace detail
+
+// co_await sleep_until(t [, token]) -> Result<void>: ok at the deadline, Error::cancelled if the
+// token is (or becomes) cancelled first. Always suspends at least once (a past deadline resumes
+// on the next loop turn).
+class [[nodiscard]] SleepAwaiter : detail::CancellableWait<SleepAwaiter> {
+public:
+    SleepAwaiter(TimePoint deadline, CancelToken token) noexcept : CancellableWait(token), deadline_(deadline) {}
+
+    bool await_ready() noexcept { return cancelled_already(); }
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+        timer_.set_callback(&SleepAwaiter::on_timer, this);
+        timer_.arm_at(deadline_);
+        watch_cancel(h);
+    }
+    Result<void> await_resume() noexcept { return finish(); }
+
+private:
+    friend CancellableWait;
+    void stop_waiting() noexcept { timer_.cancel(); }
+    static void on_timer(void* self) noexcept { static_cast<SleepAwaiter*>(self)->wake(); }
+
+    TimePoint deadline_;
+    Timer timer_;
 };
 
 inline SleepAwaiter sleep_until(TimePoint deadline, CancelToken token = {}) noexcept {
@@ -254,44 +283,23 @@ inline YieldAwaiter yield_now() noexcept { return {}; }
 
 // co_await wait_readable(h [, token]) -> Result<void>: resumes when uk_yield reports `h` ready
 // (ok), or when the token is cancelled (Error::cancelled).
-class [[nodiscard]] ReadableAwaiter {
+class [[nodiscard]] ReadableAwaiter : detail::CancellableWait<ReadableAwaiter> {
 public:
-    ReadableAwaiter(uk_handle h, CancelToken token) noexcept : token_(token) { waiter_.handle = h; }
-    ReadableAwaiter(const ReadableAwaiter&) = delete;
-    ReadableAwaiter& operator=(const ReadableAwaiter&) = delete;
+    ReadableAwaiter(uk_handle h, CancelToken token) noexcept : CancellableWait(token) { waiter_.handle = h; }
 
-    bool await_ready() noexcept {
-        if (token_.cancelled()) {
-            result_ = Error::cancelled;
-            return true;
-        }
-        return false;
-    }
+    bool await_ready() noexcept { return cancelled_already(); }
     void await_suspend(std::coroutine_handle<> h) noexcept {
-        resumable_.handle = h;
         waiter_.resumable = &resumable_;
         Loop::current().add_device_waiter(waiter_);
-        token_.on_cancel(reg_, &ReadableAwaiter::on_cancel, this);
+        watch_cancel(h);
     }
-    Result<void> await_resume() noexcept {
-        waiter_.unlink();
-        reg_.reset();
-        if (result_ != Error::ok) return fail(result_);
-        return {};
-    }
+    Result<void> await_resume() noexcept { return finish(); }
 
 private:
-    static void on_cancel(void* self) noexcept {
-        auto* s = static_cast<ReadableAwaiter*>(self);
-        s->waiter_.unlink();
-        s->result_ = Error::cancelled;
-        Loop::current().schedule(s->resumable_);
-    }
-    CancelToken token_;
-    Error result_ = Error::ok;
+    friend CancellableWait;
+    void stop_waiting() noexcept { waiter_.unlink(); }
+
     detail::DeviceWaiter waiter_;
-    Resumable resumable_;
-    CancelRegistration reg_;
 };
 inline ReadableAwaiter wait_readable(uk_handle h, CancelToken token = {}) noexcept { return ReadableAwaiter(h, token); }
 

@@ -33,44 +33,23 @@ public:
     }
     void reset() noexcept { set_ = false; }
 
-    class [[nodiscard]] Awaiter {
+    class [[nodiscard]] Awaiter : detail::CancellableWait<Awaiter> {
     public:
-        Awaiter(Event& e, CancelToken t) noexcept : ev_(e), token_(t) {}
-        Awaiter(const Awaiter&) = delete;
-        Awaiter& operator=(const Awaiter&) = delete;
-        bool await_ready() noexcept {
-            if (token_.cancelled()) {
-                result_ = Error::cancelled;
-                return true;
-            }
-            return ev_.set_;
-        }
+        Awaiter(Event& e, CancelToken t) noexcept : CancellableWait(t), ev_(e) {}
+        bool await_ready() noexcept { return cancelled_already() || ev_.set_; }
         void await_suspend(std::coroutine_handle<> h) noexcept {
-            resumable_.handle = h;
             waiter_.resumable = &resumable_;
             ev_.waiters_.push_back(waiter_);
-            token_.on_cancel(reg_, &Awaiter::on_cancel, this);
+            watch_cancel(h);
         }
-        Result<void> await_resume() noexcept {
-            waiter_.unlink();
-            reg_.reset();
-            if (result_ != Error::ok) return fail(result_);
-            return {};
-        }
+        Result<void> await_resume() noexcept { return finish(); }
 
     private:
-        static void on_cancel(void* self) noexcept {
-            auto* a = static_cast<Awaiter*>(self);
-            a->waiter_.unlink();
-            a->result_ = Error::cancelled;
-            Loop::current().schedule(a->resumable_);
-        }
+        friend CancellableWait;
+        void stop_waiting() noexcept { waiter_.unlink(); }
+
         Event& ev_;
-        CancelToken token_;
-        Error result_ = Error::ok;
         Waiter waiter_;
-        Resumable resumable_;
-        CancelRegistration reg_;
     };
 
     // co_await wait([token]) -> Result<void>: ok once the event is set (at once if it is),

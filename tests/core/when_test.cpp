@@ -215,4 +215,40 @@ TEST_F(WhenTest, EventWakesWaitersAndHonoursCancel) {
     EXPECT_EQ(elapsed(), Duration(25ms));
 }
 
+// A wait destroyed while suspended (the loser of when_any) takes its queue link and its cancel
+// registration with it: cancelling the token and setting the event afterwards resume nothing
+// (ASan would catch a use of the destroyed frame), and the token still works for new waits.
+TEST_F(WhenTest, DestroyedWaitsLeaveNoRegistrationBehind) {
+    unikit::Loop loop;
+    unikit::Event ev;
+    unikit::CancelSource cs;
+    int r = loop.run([](unikit::Event& e, unikit::CancelSource& c) -> Task<int> {
+        auto sleeper = [](unikit::CancelToken t) -> Task<int> {
+            (void)co_await unikit::sleep(1h, t);
+            co_return 1;
+        };
+        auto ev_wait = [](unikit::Event& e2, unikit::CancelToken t) -> Task<int> {
+            (void)co_await e2.wait(t);
+            co_return 2;
+        };
+        auto dev_wait = [](unikit::CancelToken t) -> Task<int> {
+            (void)co_await unikit::wait_readable(7, t);
+            co_return 3;
+        };
+        auto first = co_await unikit::when_any(sleeper(c.token()), ev_wait(e, c.token()), dev_wait(c.token()),
+                                               after(10ms, 4));
+        if (first.index != 3) co_return 10 + static_cast<int>(first.index);
+        c.cancel();
+        e.set();
+        (void)co_await unikit::yield_now();
+        // A wait on the cancelled token ends at once; the set event does not suspend.
+        auto s = co_await unikit::sleep(1h, c.token());
+        if (s || s.error() != Error::cancelled) co_return 5;
+        if (!co_await e.wait()) co_return 6;
+        co_return 0;
+    }(ev, cs));
+    EXPECT_EQ(r, 0);
+    EXPECT_EQ(elapsed(), Duration(10ms));
+}
+
 }  // namespace
