@@ -1,6 +1,7 @@
 // Internals of the `unikit` command, shared by its subcommands.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,7 @@ std::string self_dir();                    // the directory of the running uniki
 enum class Runner {
     direct,  // the image is a host executable: exec it with the platform options
     tender,  // exec a tender program: TENDER [--net ..] [--block ..] IMAGE -- ARGS
+    qemu,    // boot the image in qemu-system-x86_64 (-kernel IMAGE, PVH): tools/unikit/qemu.h
     none,    // not runnable yet
 };
 
@@ -75,6 +77,9 @@ int run_image(const std::string& image, const std::vector<std::string>& argv, do
 // a tender or a monitor). A SIGTERM the user asked for (stop_requested) needs no explanation.
 // Returns the status `unikit run` exits with: the image's own, or 128 + signal.
 int report_end(const std::string& image, const std::string& runner, int status, bool stop_requested);
+// A runner whose own exit status is not the image's (QEMU) sets this before the run: report_end
+// passes the wait status through it first (it returns the image's, as a wait status).
+std::function<int(int)>& end_status_filter();
 
 // ---- subcommands ---------------------------------------------------------------------------
 

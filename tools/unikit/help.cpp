@@ -31,7 +31,8 @@ Exit status: 0 built; 1 the build failed; 2 bad usage (unknown target, no such a
     {"run", "build (if given a directory) and run an image",
      R"(usage: unikit run APP_DIR|IMAGE [--target T] [--net SPEC]... [--block SPEC]...
                   [--timeout SECS] [--ipv4 A.B.C.D/N|dhcp] [--gateway G] [--dns D]
-                  [--log SPEC] [--net-faults SPEC] [--tcp-buffer KiB] [-- ARGS...]
+                  [--log SPEC] [--net-faults SPEC] [--tcp-buffer KiB]
+                  [--machine q35|pc|microvm] [--accel tcg|kvm] [--memory MiB] [-- ARGS...]
 
 Run an image. Given an app directory, build it first (as `unikit build`). The devices given must
 be exactly those the image's manifest names (see `unikit inspect`); otherwise unikit says which
@@ -58,6 +59,11 @@ device is missing, unexpected or of the wrong kind, and starts nothing.
   --pcap FILE        record every frame the image sends and receives (pcap; tcpdump -r FILE);
                      written by unikit-netd outside the sandbox (--net user or tap:IFNAME)
   --name NAME        the instance's name in `unikit ps` / `unikit stop` (default: APP-N)
+Options of the virtio target (QEMU; see docs/virtio.md):
+  --machine M        q35 (default), pc (virtio-*-pci devices) or microvm (virtio-mmio)
+  --accel A          tcg (default) or kvm (ordinary hardware; on PVM-based KVM, as on the
+                     project's build machines, guest kernel code runs ~1000x slower)
+  --memory MiB       guest memory (default 128)
 Options for the image's own network stack and runtime (passed as boot options, see
 docs/networking.md; ignored by host sockets where they do not apply):
   --ipv4 A.B.C.D/N|dhcp   the interface address, or DHCP (the default)
@@ -71,7 +77,11 @@ docs/networking.md; ignored by host sockets where they do not apply):
 
 Targets run as: unix - the image is executed directly (IMAGE [--net ..] [--block ..] -- ARGS);
 spt - through its tender (unikit-spt [--net ..] [--block ..] IMAGE -- ARGS);
-hvt - through its KVM monitor (unikit-hvt [--net ..] [--block ..] IMAGE -- ARGS).
+hvt - through its KVM monitor (unikit-hvt [--net ..] [--block ..] IMAGE -- ARGS);
+virtio - booted by qemu-system-x86_64 -kernel IMAGE (PVH); ARGS go on the kernel command line,
+devices are QEMU's (--net user is QEMU's own NAT with the same addresses, --pcap its filter-dump).
+Its status comes back through an isa-debug-exit device; a VM that ends without one (triple
+fault) is reported as abnormal (112).
 
 Exit status: the image's own; 2 bad usage or device mismatch; 1 build failure; 124 timeout.
 )"},
@@ -158,13 +168,15 @@ std::string help_overview() {
         "environment:\n"
         "  UNIKIT_BUILD_DIR    the main build directory (default: <source tree>/build)\n"
         "  UNIKIT_TENDER_<T>   the tender program for target T (default: found in the build dir)\n"
+        "  UNIKIT_QEMU         qemu-system-x86_64 for the virtio target (default: from PATH)\n"
         "\n"
         "examples:\n"
         "  unikit run apps/hello                      build and run on the unix target\n"
         "  unikit run apps/hello -- Bonjour Monde     with application arguments\n"
         "  unikit build apps/hello --target spt       print build/images/hello.spt\n"
         "  unikit inspect build/images/hello.unix\n"
-        "  unikit run apps/www --target spt --net user -p 8080:80    rootless, http://127.0.0.1:8080\n";
+        "  unikit run apps/www --target spt --net user -p 8080:80    rootless, http://127.0.0.1:8080\n"
+        "  unikit run apps/hello --target virtio --machine microvm   boot it in QEMU\n";
     return s;
 }
 

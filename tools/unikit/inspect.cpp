@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "common/elf.h"
 #include "common/manifest_reader.h"
+#include "qemu.h"
 
 namespace unikit::cli {
 
@@ -51,6 +52,15 @@ int cmd_inspect(const std::vector<std::string>& args) {
     std::printf("format:   ELF64 %s, %s\n", elf::machine_name(img->machine), kind);
     std::printf("size:     %llu bytes (file), %llu bytes (loaded)\n",
                 static_cast<unsigned long long>(bytes->size()), static_cast<unsigned long long>(loaded));
+    for (const auto& n : img->notes) {
+        if (n.name != "Xen" || n.type != 18 || (n.desc.size() != 4 && n.desc.size() != 8)) continue;
+        uint64_t entry = 0;
+        for (size_t i = 0; i < n.desc.size(); ++i) entry |= uint64_t(n.desc[i]) << (8 * i);
+        std::printf("boot:     PVH (Xen ELF note), entry 0x%llx, loaded at 0x%llx (qemu-system-x86_64 -kernel, "
+                    "Firecracker)\n",
+                    static_cast<unsigned long long>(entry), static_cast<unsigned long long>(lo));
+        if (auto why = check_pvh_image(*img, 65536)) std::printf("warning:  %s\n", why->c_str());
+    }
     if (m->devices.empty()) {
         std::printf("devices:  none\n");
     } else {
@@ -58,7 +68,7 @@ int cmd_inspect(const std::vector<std::string>& args) {
         for (const auto& d : m->devices) {
             std::printf("  %-20s %-6s attach with %s %s=%s\n", d.name.c_str(), device_kind_name(d.kind),
                         d.kind == UK_DEV_NET ? "--net" : "--block", d.name.c_str(),
-                        d.kind == UK_DEV_NET ? "tap:IFNAME" : "FILE");
+                        d.kind == UK_DEV_NET ? (m->target == "virtio" ? "user|tap:IFNAME" : "tap:IFNAME") : "FILE");
         }
     }
     return 0;

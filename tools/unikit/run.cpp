@@ -11,6 +11,7 @@
 #include <iterator>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <unikit/manifest.h>
 #include <unikit/platform.h>
@@ -21,6 +22,7 @@
 #include "common/elf.h"
 #include "instances.h"
 #include "common/manifest_reader.h"
+#include "qemu.h"
 
 namespace unikit::cli {
 namespace {
@@ -86,6 +88,58 @@ std::string boot_option_value(const std::string& flag, const std::string& v) {
 }  // namespace
 
 namespace {
+
+// --target virtio: boot the image in QEMU (tools/unikit/qemu.h, docs/virtio.md).
+int run_qemu(const std::string& image, const Manifest& m, const QemuOptions& o,
+             std::vector<devargs::Attachment> attached, NetPlan& plan, const std::vector<std::string>& boot_opts,
+             const std::vector<std::string>& app_args, double timeout) {
+    for (const auto& a : attached)
+        if (a.kind == UK_DEV_NET && a.backend == devargs::NetBackend::socket)
+            die("--net " + devargs::format(a) + ": host sockets exist on the unix target only (use --net user or tap:IFNAME)");
+    for (const auto& a : attached) {
+        if (a.kind != UK_DEV_BLOCK) continue;
+        if (!is_file(a.path)) die("--block " + devargs::format(a) + ": '" + a.path + "' is not a regular file");
+        if (access(a.path.c_str(), R_OK | W_OK) != 0) die("--block " + devargs::format(a) + ": '" + a.path + "' is not readable and writable");
+    }
+    if (o.accel == "kvm" && access("/dev/kvm", R_OK | W_OK) != 0)
+        die("--accel kvm needs /dev/kvm (read/write); use --accel tcg (the default)");
+    std::string qemu = find_qemu();
+    if (qemu.empty())
+        die("target virtio needs qemu-system-x86_64: install the Debian package qemu-system-x86 (or set UNIKIT_QEMU)");
+    // Devices in the manifest's order: the k-th net of the manifest is the k-th virtio-net device.
+    std::vector<devargs::Attachment> ordered;
+    for (const auto& d : m.devices)
+        for (const auto& a : attached)
+            if (a.name == d.name) ordered.push_back(a);
+    // The image's arguments, as for spt/hvt: [boot options --] app args, on the kernel command line.
+    std::vector<std::string> args = boot_opts;
+    if (!args.empty()) args.push_back("--");
+    args.insert(args.end(), app_args.begin(), app_args.end());
+    std::string cmdline;
+    for (const auto& a : args) {
+        if (a.starts_with("virtio_mmio."))
+            die("argument '" + a + "': arguments beginning with 'virtio_mmio.' belong to the virtio kernel");
+        cmdline += (cmdline.empty() ? "" : " ") + quote_kernel_arg(a);
+    }
+    if (cmdline.size() > 3000) die("the arguments are too long for the kernel command line (at most ~3000 bytes)");
+    std::string dir = "/tmp";
+    if (const char* t = std::getenv("TMPDIR"); t && *t && is_dir(t)) dir = t;
+    std::string status_file = dir + "/unikit-qemu-XXXXXX";
+    int fd = mkstemp(status_file.data());
+    if (fd < 0) die("cannot create a temporary file in " + dir + ": " + std::strerror(errno), 1);
+    close(fd);
+    end_status_filter() = [status_file](int st) { return qemu_end_status(st, status_file); };
+    std::vector<std::string> argv = qemu_command(qemu, image, o, ordered, plan.forwards, plan.pcap, cmdline, status_file);
+    if (options().verbose) {
+        std::string line;
+        for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
+        note(line);
+    }
+    int rc = supervise(image, argv, timeout, plan);
+    unlink(status_file.c_str());
+    return rc;
+}
+
 // `run` flags that become boot options of the image (see docs/networking.md).
 const char* const kBootFlags[] = {"--ipv4", "--gateway", "--dns", "--log", "--net-faults", "--tcp-buffer"};
 }  // namespace
@@ -98,6 +152,8 @@ int cmd_run(const std::vector<std::string>& args) {
     std::vector<std::string> boot_opts;  // "--name=value" for the image's library OS
     NetPlan plan;                        // -p, --pcap: the network helper
     std::string instance_name;           // --name
+    QemuOptions qemu;                    // --machine, --accel, --memory (virtio)
+    std::string qemu_flag;               // the first of those given, for the error on other targets
     auto value = [&](size_t& i, const std::string& flag) -> std::string {
         const std::string& a = args[i];
         if (a.size() > flag.size() && a[flag.size()] == '=') return a.substr(flag.size() + 1);
@@ -136,6 +192,23 @@ int cmd_run(const std::vector<std::string>& args) {
             instance_name = value(i, "--name");
             if (!devargs::valid_name(instance_name))
                 die("--name '" + instance_name + "': expected 1-31 characters from A-Z a-z 0-9 _ . -");
+        } else if (is_flag(a, "--machine") || is_flag(a, "--accel") || is_flag(a, "--memory")) {
+            std::string flag = a.substr(0, a.find('='));
+            std::string v = value(i, flag);
+            if (qemu_flag.empty()) qemu_flag = flag;
+            if (flag == "--machine") {
+                if (v != "q35" && v != "pc" && v != "microvm") die("--machine '" + v + "': expected q35, pc or microvm");
+                qemu.machine = v;
+            } else if (flag == "--accel") {
+                if (v != "tcg" && v != "kvm") die("--accel '" + v + "': expected tcg or kvm");
+                qemu.accel = v;
+            } else {
+                char* end = nullptr;
+                unsigned long mib = std::strtoul(v.c_str(), &end, 10);
+                if (v.empty() || *end || mib < 16 || mib > 65536)
+                    die("--memory '" + v + "': expected MiB of guest memory, 16 to 65536");
+                qemu.memory_mib = static_cast<unsigned>(mib);
+            }
         } else if (is_flag(a, "--timeout")) {
             timeout = parse_seconds(value(i, "--timeout"));
         } else if (auto bf = std::find_if(std::begin(kBootFlags), std::end(kBootFlags),
@@ -175,6 +248,14 @@ int cmd_run(const std::vector<std::string>& args) {
     if (target && target != image_target)
         die(image + " was built for target " + m.target + ", not " + target->name);
     target = image_target;
+    const bool virtio = target->runner == Runner::qemu;
+    if (!qemu_flag.empty() && !virtio) die(qemu_flag + " is for --target virtio (this image is for " + m.target + ")");
+    if (virtio) {
+        auto bytes = elf::read_file(image);
+        auto img = bytes ? elf::read_elf(*bytes) : std::unexpected(bytes.error());
+        if (!img) die(image + ": " + img.error());
+        if (auto why = check_pvh_image(*img, qemu.memory_mib)) die(image + ": " + *why);
+    }
     // No --net at all, and the image needs exactly one net device: give it user-mode networking
     // (no root, NAT, -p forwards), as a container runtime gives a container its default network.
     if (std::none_of(attached.begin(), attached.end(), [](const auto& a) { return a.kind == UK_DEV_NET; })) {
@@ -234,7 +315,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     if (user && nnet > 1) die("--net user: only one network device can use user-mode networking");
     plan.user = user;
-    plan.netd = user || !plan.pcap.empty();
+    plan.netd = !virtio && (user || !plan.pcap.empty());  // QEMU has its own user net and pcap
     if (plan.netd && !user) plan.tap = net->ifname;
     if (user) {
         // The slirp network's fixed addresses (no DHCP round trip at boot): the guest is
@@ -265,6 +346,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
 
     std::vector<std::string> argv;
+    if (virtio) return run_qemu(image, m, qemu, attached, plan, boot_opts, app_args, timeout);
     switch (target->runner) {
     case Runner::direct:
         argv.push_back(image.find('/') == std::string::npos ? "./" + image : image);
@@ -278,6 +360,7 @@ int cmd_run(const std::vector<std::string>& args) {
         argv.push_back(tender);
         break;
     }
+    case Runner::qemu:
     case Runner::none:
         die(std::string("target ") + target->name + " cannot run images yet (see `unikit targets`)");
     }

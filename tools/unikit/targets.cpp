@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "qemu.h"
 
 namespace unikit::cli {
 
@@ -15,7 +16,8 @@ const std::vector<Target>& targets() {
          "unikit-spt", nullptr},
         {"hvt", "KVM virtual machine run by unikit's own monitor unikit-hvt (guest at CPL3)", Runner::tender,
          "unikit-hvt", "/dev/kvm"},
-        {"virtio", "bootable image for QEMU / Firecracker (virtio-net, virtio-blk)", Runner::none, nullptr, nullptr},
+        {"virtio", "bootable image (PVH) run in QEMU (qemu-system-x86_64; also boots in Firecracker)", Runner::qemu,
+         nullptr, nullptr},
     };
     return table;
 }
@@ -58,6 +60,8 @@ std::string find_tender(const Target& t, const std::string& build_dir) {
 std::string target_unavailable(const Target& t, const std::string& build_dir) {
     if (!target_implemented(t)) return "not implemented yet";
     if (t.device && access(t.device, R_OK | W_OK) != 0) return std::string("needs ") + t.device;
+    if (t.runner == Runner::qemu && find_qemu().empty())
+        return "needs qemu-system-x86_64 (install the Debian package qemu-system-x86, or set UNIKIT_QEMU)";
     if (t.runner == Runner::tender && find_tender(t, build_dir).empty())
         return std::string("tender ") + t.tender + " not built yet (built by the first `unikit run --target " +
                t.name + "`)";
