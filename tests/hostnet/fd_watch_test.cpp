@@ -47,6 +47,13 @@ protected:
     void TearDown() override { up::detach_all(); }
 };
 
+// Writes to the non-blocking `fd` until its send buffer is full.
+void fill_send_buffer(int fd) {
+    std::array<char, 65536> junk{};
+    while (write(fd, junk.data(), junk.size()) > 0) {
+    }
+}
+
 }  // namespace
 
 TEST_F(FdWatch, NoInterestNoReportEvenWhenReady) {
@@ -85,13 +92,11 @@ TEST_F(FdWatch, WriteInterestReportsWritability) {
     Pair p;
     auto h = up::watch_fd(p.a);
     ASSERT_TRUE(h);
-    // Fill a's send buffer.
-    std::array<char, 65536> junk{};
-    while (write(p.a, junk.data(), junk.size()) > 0) {
-    }
+    fill_send_buffer(p.a);
     up::watch_interest(*h, up::kWatchWrite, +1);
     EXPECT_TRUE(yield_for(20).empty());
     // The reader drains: a becomes writable.
+    std::array<char, 65536> junk{};
     while (read(p.b, junk.data(), junk.size()) > 0) {
     }
     EXPECT_EQ(yield_for(1000), std::vector<uk_handle>{*h});
@@ -105,9 +110,7 @@ TEST_F(FdWatch, HangUpIsReportedToAnyInterest) {
     Pair p;
     auto h = up::watch_fd(p.a);
     ASSERT_TRUE(h);
-    std::array<char, 65536> junk{};
-    while (write(p.a, junk.data(), junk.size()) > 0) {
-    }
+    fill_send_buffer(p.a);
     up::watch_interest(*h, up::kWatchWrite, +1);
     close(p.b);
     p.b = -1;

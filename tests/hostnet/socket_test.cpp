@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,6 @@
 
 using namespace unikit;
 using namespace unikit::net;
-using namespace std::chrono_literals;
 namespace hn = unikit::unix_platform::hostnet;
 
 namespace {
@@ -36,13 +36,15 @@ std::span<const uint8_t> bytes(std::string_view s) {
     return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
+Duration ms(int64_t n) { return std::chrono::duration_cast<Duration>(std::chrono::milliseconds(n)); }
+
 // Every test body runs as the main task of a fresh Loop, bounded to 30 s.
 template <class F>
 void run_loop(F body) {
     Loop loop;
     bool finished = false;
     auto main = [&]() -> Task<void> {
-        auto r = co_await with_timeout(body(), std::chrono::duration_cast<Duration>(30s));
+        auto r = co_await with_timeout(body(), ms(30000));
         EXPECT_TRUE(r) << "test body timed out";
         finished = true;
     };
@@ -60,6 +62,24 @@ Task<Result<std::string>> read_all(TcpStream& s) {
         if (*n == 0) co_return out;
         out.append(reinterpret_cast<char*>(buf), *n);
     }
+}
+
+// A listener on a free loopback port and one connection through it (the client end and the
+// accepted end). Empty, after a failed expectation, when any step fails.
+struct Connected {
+    TcpListener listener;
+    TcpStream client, server;
+};
+Task<std::optional<Connected>> connect_pair() {
+    auto l = TcpListener::bind(0);
+    EXPECT_TRUE(l);
+    if (!l) co_return std::nullopt;
+    auto c = co_await TcpStream::connect(kLoop(l->local().port));
+    EXPECT_TRUE(c) << to_string(c.error());
+    auto s = co_await l->accept();
+    EXPECT_TRUE(s);
+    if (!c || !s) co_return std::nullopt;
+    co_return Connected{std::move(*l), std::move(*c), std::move(*s)};
 }
 
 class HostSockets : public ::testing::Test {
@@ -178,12 +198,12 @@ TEST_F(HostSockets, ManyClientsConcurrently) {
         };
         auto clients = [&]() -> Task<void> {
             for (int i = 0; i < kClients; ++i) spawn(client(i));
-            while (done < kClients) (void)co_await sleep(std::chrono::duration_cast<Duration>(1ms));
+            while (done < kClients) (void)co_await sleep(ms(1));
         };
         co_await when_all(server(), clients());
         EXPECT_EQ(done, kClients);
         // Let the spawned echo tasks finish their close.
-        (void)co_await sleep(std::chrono::duration_cast<Duration>(20ms));
+        (void)co_await sleep(ms(20));
     });
 }
 
@@ -231,7 +251,7 @@ TEST_F(HostSockets, EightMegabytesWithASlowReaderAndBackPressure) {
                 for (size_t i = 0; i < *n; ++i) bad += buf[i] != static_cast<uint8_t>((received + i) * 7 + 3);
                 received += *n;
                 // Slow: a pause every 64 reads (~1 MB), so the writer's send buffer fills up.
-                if (++turns % 64 == 0) (void)co_await sleep(std::chrono::duration_cast<Duration>(5ms));
+                if (++turns % 64 == 0) (void)co_await sleep(ms(5));
             }
             reader_done = true;
         };
@@ -247,73 +267,63 @@ TEST_F(HostSockets, EightMegabytesWithASlowReaderAndBackPressure) {
 
 TEST_F(HostSockets, AbortResetsThePeer) {
     run_loop([]() -> Task<void> {
-        auto l = TcpListener::bind(0);
-        EXPECT_TRUE(l);
-        if (!l) co_return;
-        auto c = co_await TcpStream::connect(kLoop(l->local().port));
-        EXPECT_TRUE(c);
-        auto s = co_await l->accept();
-        EXPECT_TRUE(s);
-        if (!c || !s) co_return;
-        EXPECT_TRUE(co_await c->write_all("unread"));
-        c->abort();
-        EXPECT_FALSE(c->valid());
+        auto pair = co_await connect_pair();
+        if (!pair) co_return;
+        TcpStream& c = pair->client;
+        TcpStream& s = pair->server;
+        EXPECT_TRUE(co_await c.write_all("unread"));
+        c.abort();
+        EXPECT_FALSE(c.valid());
         // The peer sees an error, not an orderly end: the reset is Error::closed, and it sticks.
         uint8_t buf[64];
         Result<size_t> r;
         do {
-            r = co_await s->read(buf);  // the data may be read before the reset is noticed
+            r = co_await s.read(buf);  // the data may be read before the reset is noticed
         } while (r && *r > 0);
         EXPECT_FALSE(r) << "read gave EOF, not a reset";
         if (!r) { EXPECT_EQ(r.error(), Error::closed); }
-        auto w = co_await s->write(bytes("x"));
+        auto w = co_await s.write(bytes("x"));
         EXPECT_FALSE(w);
         if (!w) { EXPECT_EQ(w.error(), Error::closed); }
-        s->abort();
+        s.abort();
     });
 }
 
 TEST_F(HostSockets, ReadTimeoutLeavesTheStreamUsable) {
     run_loop([]() -> Task<void> {
-        auto l = TcpListener::bind(0);
-        EXPECT_TRUE(l);
-        if (!l) co_return;
-        auto c = co_await TcpStream::connect(kLoop(l->local().port));
-        auto s = co_await l->accept();
-        EXPECT_TRUE(c && s);
-        if (!c || !s) co_return;
+        auto pair = co_await connect_pair();
+        if (!pair) co_return;
+        TcpStream& c = pair->client;
+        TcpStream& s = pair->server;
         uint8_t buf[64];
         TimePoint t0 = now();
-        auto r = co_await with_timeout(s->read(buf), std::chrono::duration_cast<Duration>(50ms));
+        auto r = co_await with_timeout(s.read(buf), ms(50));
         EXPECT_FALSE(r);
         if (!r) { EXPECT_EQ(r.error(), Error::timeout); }
-        EXPECT_GE(now() - t0, std::chrono::duration_cast<Duration>(50ms));
+        EXPECT_GE(now() - t0, ms(50));
         // Nothing was lost or broken: the next read gets the data.
-        EXPECT_TRUE(co_await c->write_all("after"));
-        auto n = co_await with_timeout(s->read(buf), std::chrono::duration_cast<Duration>(5s));
+        EXPECT_TRUE(co_await c.write_all("after"));
+        auto n = co_await with_timeout(s.read(buf), ms(5000));
         EXPECT_TRUE(n);
         if (n) { EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), *n), "after"); }
-        EXPECT_TRUE(co_await c->close());
-        auto eof = co_await s->read(buf);
+        EXPECT_TRUE(co_await c.close());
+        auto eof = co_await s.read(buf);
         EXPECT_TRUE(eof && *eof == 0);
     });
 }
 
 TEST_F(HostSockets, WriteTimeoutUnderBackPressureThenResume) {
     run_loop([]() -> Task<void> {
-        auto l = TcpListener::bind(0);
-        EXPECT_TRUE(l);
-        if (!l) co_return;
-        auto c = co_await TcpStream::connect(kLoop(l->local().port));
-        auto s = co_await l->accept();
-        EXPECT_TRUE(c && s);
-        if (!c || !s) co_return;
+        auto pair = co_await connect_pair();
+        if (!pair) co_return;
+        TcpStream& c = pair->client;
+        TcpStream& s = pair->server;
         // Nobody reads: writes stall once both buffers are full, and with_timeout ends the wait.
         std::vector<uint8_t> big(1 << 20, 0xab);
         size_t queued = 0;
         Result<size_t> w;
         for (;;) {
-            w = co_await with_timeout(c->write(big), std::chrono::duration_cast<Duration>(100ms));
+            w = co_await with_timeout(c.write(big), ms(100));
             if (!w) break;
             queued += *w;
             EXPECT_LT(queued, size_t{1} << 30);
@@ -325,14 +335,14 @@ TEST_F(HostSockets, WriteTimeoutUnderBackPressureThenResume) {
         std::vector<uint8_t> buf(1 << 16);
         size_t got = 0;
         while (got < queued) {
-            auto n = co_await s->read(buf);
+            auto n = co_await s.read(buf);
             EXPECT_TRUE(n && *n > 0);
             if (!n || *n == 0) co_return;
             got += *n;
         }
-        EXPECT_TRUE(co_await c->write_all("tail"));
-        EXPECT_TRUE(co_await c->shutdown());
-        auto rest = co_await read_all(*s);
+        EXPECT_TRUE(co_await c.write_all("tail"));
+        EXPECT_TRUE(co_await c.shutdown());
+        auto rest = co_await read_all(s);
         EXPECT_TRUE(rest && *rest == "tail");
     });
 }
@@ -344,7 +354,7 @@ TEST_F(HostSockets, CancelledAcceptLeavesTheListenerUsable) {
         if (!l) co_return;
         CancelSource stop;
         auto canceller = [&]() -> Task<void> {
-            (void)co_await sleep(std::chrono::duration_cast<Duration>(20ms));
+            (void)co_await sleep(ms(20));
             stop.cancel();
         };
         auto [r, unused] = co_await when_all(l->accept(stop.token()), canceller());
@@ -361,16 +371,13 @@ TEST_F(HostSockets, CancelledAcceptLeavesTheListenerUsable) {
 
 TEST_F(HostSockets, ReleasedStreamClosesGracefullyInTheBackground) {
     run_loop([]() -> Task<void> {
-        auto l = TcpListener::bind(0);
-        EXPECT_TRUE(l);
-        if (!l) co_return;
-        auto c = co_await TcpStream::connect(kLoop(l->local().port));
-        auto a = co_await l->accept();
-        EXPECT_TRUE(c && a);
-        if (!c || !a) co_return;
-        EXPECT_TRUE(co_await c->write_all("bye"));
-        { TcpStream gone = std::move(*c); }  // destroyed while open
-        auto all = co_await read_all(*a);
+        auto pair = co_await connect_pair();
+        if (!pair) co_return;
+        TcpStream& c = pair->client;
+        TcpStream& a = pair->server;
+        EXPECT_TRUE(co_await c.write_all("bye"));
+        { TcpStream gone = std::move(c); }  // destroyed while open
+        auto all = co_await read_all(a);
         EXPECT_TRUE(all);  // an orderly end (FIN), not a reset
         if (all) { EXPECT_EQ(*all, "bye"); }
     });
@@ -378,22 +385,18 @@ TEST_F(HostSockets, ReleasedStreamClosesGracefullyInTheBackground) {
 
 TEST_F(HostSockets, CloseReleasesASocketAnotherTaskWaitsOn) {
     run_loop([]() -> Task<void> {
-        auto l = TcpListener::bind(0);
-        EXPECT_TRUE(l);
-        if (!l) co_return;
-        auto c = co_await TcpStream::connect(kLoop(l->local().port));
-        auto s = co_await l->accept();
-        EXPECT_TRUE(c && s);
-        if (!c || !s) co_return;
+        auto pair = co_await connect_pair();
+        if (!pair) co_return;
+        TcpStream& s = pair->server;  // (the client end stays open in pair)
         // A reader waits on the stream while another task aborts it: the reader wakes with
         // Error::closed instead of waiting forever.
         auto reader = [&]() -> Task<Result<size_t>> {
             uint8_t b[16];
-            co_return co_await s->read(b);
+            co_return co_await s.read(b);
         };
         auto killer = [&]() -> Task<void> {
-            (void)co_await sleep(std::chrono::duration_cast<Duration>(10ms));
-            s->abort();
+            (void)co_await sleep(ms(10));
+            s.abort();
         };
         auto [r, unused] = co_await when_all(reader(), killer());
         EXPECT_FALSE(r);
@@ -426,7 +429,7 @@ TEST_F(HostSockets, ConnectErrors) {
         bool timed_out = false;
         for (int i = 0; i < 16 && !timed_out; ++i) {
             auto c = co_await with_timeout(TcpStream::connect(kLoop(full->local().port)),
-                                           std::chrono::duration_cast<Duration>(100ms));
+                                           ms(100));
             if (c) {
                 queued.push_back(std::move(*c));
             } else {
@@ -456,7 +459,7 @@ TEST_F(HostSockets, UdpRoundTrip) {
         EXPECT_EQ(a->local().ip, Ipv4Addr::loopback());
         EXPECT_TRUE(a->send_to(bytes("ping"), kLoop(b->local().port)));
         uint8_t buf[64];
-        auto d = co_await with_timeout(b->recv_from(buf), std::chrono::duration_cast<Duration>(5s));
+        auto d = co_await with_timeout(b->recv_from(buf), ms(5000));
         EXPECT_TRUE(d);
         if (!d) co_return;
         EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), d->size), "ping");
@@ -464,14 +467,14 @@ TEST_F(HostSockets, UdpRoundTrip) {
         EXPECT_TRUE(b->send_to(bytes("pong!"), d->from));
         // Truncated to the buffer.
         uint8_t small[3];
-        auto e = co_await with_timeout(a->recv_from(small), std::chrono::duration_cast<Duration>(5s));
+        auto e = co_await with_timeout(a->recv_from(small), ms(5000));
         EXPECT_TRUE(e);
         if (e) { EXPECT_EQ(e->size, 3u); }
         // A timed-out receive leaves the socket usable.
-        auto t = co_await with_timeout(a->recv_from(buf), std::chrono::duration_cast<Duration>(20ms));
+        auto t = co_await with_timeout(a->recv_from(buf), ms(20));
         EXPECT_FALSE(t);
         EXPECT_TRUE(b->send_to(bytes("again"), a->local()));
-        auto f = co_await with_timeout(a->recv_from(buf), std::chrono::duration_cast<Duration>(5s));
+        auto f = co_await with_timeout(a->recv_from(buf), ms(5000));
         EXPECT_TRUE(f && f->size == 5);
         EXPECT_FALSE(a->send_to(bytes("x"), SocketAddr{Ipv4Addr::loopback(), 0}));
     });
