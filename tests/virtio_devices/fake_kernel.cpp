@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "platforms/virtio/kernel/kernel.h"
+#include "virtio_devices/fake_kernel.h"
 
 namespace unikit::virtio {
 
@@ -30,7 +30,16 @@ void* dma_alloc(size_t len, size_t align) {
 }
 
 uintptr_t map_device_memory(uint64_t, size_t) { return 0; }
-bool irq_attach_gsi(unsigned, bool, bool, IrqHandler, void*) { return false; }
+std::vector<FakeGsi>& fake_gsis() {
+    static auto* v = new std::vector<FakeGsi>;
+    return *v;
+}
+
+bool irq_attach_gsi(unsigned gsi, bool level, bool active_low, IrqHandler handler, void* ctx) {
+    if (gsi >= 64) return false;  // "no such GSI"
+    fake_gsis().push_back({gsi, level, active_low, handler, ctx});
+    return true;
+}
 bool irq_alloc_msi(IrqHandler, void*, uint64_t*, uint32_t*) { return false; }
 const char* boot_cmdline() { return ""; }
 
