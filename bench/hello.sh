@@ -23,7 +23,12 @@ for t in "${targets[@]}"; do
   cp "$img" "$tmp/hello.$t" && strip "$tmp/hello.$t" 2>/dev/null || true
   size[$t]=$(stat -c %s "$tmp/hello.$t")
   boot[$t]=$("$first_line" -n "$runs" -- "$unikit" run "$img" | awk '{print $1}')
+  if [ "$t" = virtio ]; then  # the default machine is q35; microvm too
+    size[virtio-microvm]=${size[$t]}
+    boot[virtio-microvm]=$("$first_line" -n "$runs" -- "$unikit" run "$img" --machine microvm | awk '{print $1}')
+  fi
 done
+[ -n "${boot[virtio-microvm]:-}" ] && targets+=(virtio-microvm)
 
 for t in "${targets[@]}"; do
   [ -n "${size[$t]:-}" ] || continue

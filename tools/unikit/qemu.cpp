@@ -3,7 +3,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include <sys/wait.h>
@@ -108,10 +107,14 @@ std::vector<std::string> qemu_command(const std::string& qemu, const std::string
     return v;
 }
 
-int qemu_end_status(int st, const std::string& status_file) {
+int qemu_end_status(int st, int status_fd) {
     std::optional<int> reported;
     {
-        std::ifstream f(status_file);
+        std::string text;
+        char buf[512];
+        ssize_t n;
+        for (off_t off = 0; (n = pread(status_fd, buf, sizeof buf, off)) > 0; off += n) text.append(buf, static_cast<size_t>(n));
+        std::istringstream f(text);
         std::string line;
         while (std::getline(f, line)) {
             if (line.starts_with("exit=")) {
@@ -121,7 +124,6 @@ int qemu_end_status(int st, const std::string& status_file) {
             }
         }
     }
-    unlink(status_file.c_str());
     if (WIFSIGNALED(st)) return st;  // killed (timeout, stop, Ctrl-C): report_end explains
     const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
     if (reported && (code & 1)) return *reported << 8;

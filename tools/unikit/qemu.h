@@ -40,8 +40,8 @@ std::vector<std::string> qemu_command(const std::string& qemu, const std::string
                                       const std::string& cmdline, const std::string& status_file);
 
 // Turn QEMU's wait status into the image's (as a wait status, for report_end): the status the
-// image wrote to `status_file`, else QEMU's isa-debug-exit code ((N << 1) | 1 -> N); QEMU's own
-// failures and VM ends without a status are explained on stderr.
-int qemu_end_status(int wait_status, const std::string& status_file);
+// image wrote to the status file (open as `status_fd`), else QEMU's isa-debug-exit code
+// ((N << 1) | 1 -> N); QEMU's own failures and VM ends without a status are explained on stderr.
+int qemu_end_status(int wait_status, int status_fd);
 
 }  // namespace unikit::cli

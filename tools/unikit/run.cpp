@@ -124,20 +124,21 @@ int run_qemu(const std::string& image, const Manifest& m, const QemuOptions& o,
     if (cmdline.size() > 3000) die("the arguments are too long for the kernel command line (at most ~3000 bytes)");
     std::string dir = "/tmp";
     if (const char* t = std::getenv("TMPDIR"); t && *t && is_dir(t)) dir = t;
-    std::string status_file = dir + "/unikit-qemu-XXXXXX";
-    int fd = mkstemp(status_file.data());
+    // The status file: created and unlinked at once (nothing is left behind, even if this
+    // process is killed); QEMU, which inherits the descriptor, opens it as /dev/fd/N.
+    std::string tmpl = dir + "/unikit-qemu-XXXXXX";
+    int fd = mkstemp(tmpl.data());
     if (fd < 0) die("cannot create a temporary file in " + dir + ": " + std::strerror(errno), 1);
-    close(fd);
-    end_status_filter() = [status_file](int st) { return qemu_end_status(st, status_file); };
+    unlink(tmpl.c_str());
+    const std::string status_file = "/dev/fd/" + std::to_string(fd);
+    end_status_filter() = [fd](int st) { return qemu_end_status(st, fd); };
     std::vector<std::string> argv = qemu_command(qemu, image, o, ordered, plan.forwards, plan.pcap, cmdline, status_file);
     if (options().verbose) {
         std::string line;
         for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
         note(line);
     }
-    int rc = supervise(image, argv, timeout, plan);
-    unlink(status_file.c_str());
-    return rc;
+    return supervise(image, argv, timeout, plan);
 }
 
 // `run` flags that become boot options of the image (see docs/networking.md).

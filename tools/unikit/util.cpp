@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,6 +194,7 @@ int run_image(const std::string& image, const std::vector<std::string>& argv, do
     pid_t pid = fork();
     if (pid < 0) die(std::string("cannot fork: ") + std::strerror(errno), 1);
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive `unikit run` (as supervise() does)
         auto v = c_argv(argv);
         execvp(v[0], v.data());
         std::fprintf(stderr, "unikit: error: cannot run %s: %s\n", v[0], std::strerror(errno));
