@@ -21,8 +21,11 @@ set(UNIKIT_WARNINGS -Wall -Wextra -Wshadow -Wno-unused-parameter)
 
 add_library(unikit_flags_common INTERFACE)
 target_include_directories(unikit_flags_common INTERFACE ${UNIKIT_ROOT}/include ${UNIKIT_ROOT}/src)
+# __FILE__ (panic lines, assertions) relative to the repository: "PANIC at src/rt/...", not the
+# build machine's absolute path.
 target_compile_options(unikit_flags_common INTERFACE
   ${UNIKIT_WARNINGS}
+  -fmacro-prefix-map=${UNIKIT_ROOT}/=
   $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti>)
 
 add_library(unikit_flags_hosted INTERFACE)
