@@ -38,8 +38,9 @@
 #include "common/devargs.h"
 #include "common/elf.h"
 #include "common/manifest_reader.h"
-#include "common/tap.h"
 #include "common/tender_args.h"
+#include "common/tender_devices.h"
+#include "common/tender_image.h"
 #include "layout.h"
 #include "platforms/hvt/hvt_abi.h"
 
@@ -48,7 +49,6 @@ namespace {
 using namespace unikit::hvt;
 
 constexpr const char* kProg = "unikit-hvt";
-constexpr uint32_t kBlockSize = 512;
 // A CR2 value no page fault can produce (non-canonical): CR2 != this after a crash means the
 // crash was a page fault at CR2.
 constexpr uint64_t kCr2Sentinel = 0xdead00000000beefull;
@@ -278,12 +278,6 @@ struct Device {
     hvt_device info{};
     int fd = -1;
 };
-
-int open_tap(const std::string& ifname, const std::string& what) {
-    auto fd = unikit::tap::open(ifname);
-    if (!fd) die(what + ": " + fd.error());
-    return *fd;
-}
 
 // ---- the running guest -----------------------------------------------------------------------
 
@@ -614,35 +608,23 @@ int main(int argc, char** argv) {
     auto refuse = [&](const std::string& why) { die(path + ": " + why); };
 
     // ---- validate everything before touching anything -----------------------------------
-    auto file = unikit::elf::read_file(path);
-    if (!file) refuse(file.error());
-    auto img = unikit::elf::read_elf(*file);
-    if (!img) refuse(img.error());
-    auto man = unikit::read_manifest(*img);
-    if (!man) refuse(man.error());
-    if (man->target != "hvt") refuse("built for target " + man->target + ", not hvt");
-    if (man->abi_version != UK_ABI_VERSION)
-        refuse("built for platform ABI version " + std::to_string(man->abi_version) + ", this monitor implements " +
-               std::to_string(UK_ABI_VERSION));
     const uint64_t mem = opt.mem_mib << 20;
-    unikit::elf::LoadPolicy pol;
-    pol.machine = unikit::elf::kEmX86_64;
-    pol.mem_limit = mem;
-    pol.page_size = kPage;
-    auto ext = unikit::elf::check_loadable(*img, pol);
-    if (!ext) refuse(ext.error());
-    if (auto m = unikit::devargs::match(man->devices, opt.devices); !m) refuse(m.error());
+    auto checked = unikit::tender_image::check(path, "hvt", "monitor", mem, opt.devices);
+    if (!checked) refuse(checked.error());
+    const auto& file = checked->file;
+    const auto& img = checked->elf;
+    const auto& man = checked->manifest;
 
     std::vector<std::string> gargs;
     gargs.push_back(path);
     for (auto& a : opt.args) gargs.push_back(a);
-    uint64_t boot_bytes = round_up(sizeof(hvt_boot), 16) + man->devices.size() * sizeof(hvt_device) + 16 +
+    uint64_t boot_bytes = round_up(sizeof(hvt_boot), 16) + man.devices.size() * sizeof(hvt_device) + 16 +
                           (gargs.size() + 1) * 8;
     for (auto& a : gargs) boot_bytes += a.size() + 1;
     std::vector<LoadSegment> segs;
-    for (const auto& s : img->segments)
+    for (const auto& s : img.segments)
         if (s.type == unikit::elf::kPtLoad) segs.push_back({s.vaddr, s.memsz, s.flags});
-    auto planned = plan(mem, ext->hi, segs, boot_bytes);
+    auto planned = plan(mem, checked->extent.hi, segs, boot_bytes);
     if (!planned) refuse(planned.error());
 
     // ---- KVM ---------------------------------------------------------------------------------
@@ -659,9 +641,9 @@ int main(int argc, char** argv) {
     if (!create_vm(g.vm, g.mem, mem, why)) die(why, 1);
 
     // ---- load ----------------------------------------------------------------------------------
-    for (const auto& s : img->segments) {
+    for (const auto& s : img.segments) {
         if (s.type != unikit::elf::kPtLoad || s.memsz == 0) continue;
-        std::memcpy(g.mem + L.image_base + s.vaddr, file->data() + s.offset, s.filesz);  // the rest stays zero
+        std::memcpy(g.mem + L.image_base + s.vaddr, file.data() + s.offset, s.filesz);  // the rest stays zero
     }
     g.cr3 = build_page_tables({g.mem, mem}, L);
     build_gdt_tss({g.mem, mem}, HVT_PORT_BASE, HVT_PORT_BASE + HVT_CALL_COUNT);
@@ -670,40 +652,20 @@ int main(int argc, char** argv) {
     uint8_t entropy[64];
     if (::getrandom(entropy, sizeof entropy, 0) != static_cast<ssize_t>(sizeof entropy))
         die(std::string("cannot read entropy: ") + std::strerror(errno), 1);
-    for (const auto& want : man->devices) {  // handles follow the manifest's order
-        const unikit::devargs::Attachment* at = nullptr;
-        for (const auto& a : opt.devices)
-            if (a.name == want.name) at = &a;
+    for (const auto& want : man.devices) {  // handles follow the manifest's order
+        auto o = unikit::tender_devices::open(
+            want, opt.devices, std::span<const uint8_t, 6>(entropy + 32 + 6 * (g.devices.size() % 5), 6), "hvt");
+        if (!o) die("device '" + want.name + "': " + o.error());
         Device d;
         std::memcpy(d.info.name, want.name.c_str(), std::min<size_t>(want.name.size(), HVT_DEVICE_NAME_MAX - 1));
         d.info.kind = want.kind;
-        const std::string what = "device '" + want.name + "'";
+        d.fd = o->fd;
         if (want.kind == UK_DEV_NET) {
-            if (at->backend == unikit::devargs::NetBackend::tap) {
-                d.fd = open_tap(at->ifname, what);
-                d.info.mtu = unikit::tap::mtu(at->ifname);
-            } else if (at->backend == unikit::devargs::NetBackend::user) {
-                // A frame socket inherited from `unikit run` (unikit-netd at the other end).
-                if (auto ok = unikit::devargs::adopt_frame_socket(at->fd); !ok) die(what + ": " + ok.error());
-                d.fd = at->fd;
-                d.info.mtu = 1500;
-            } else {
-                die(what + ": only tap: and user network devices are supported by hvt");
-            }
-            if (at->mac) {
-                std::memcpy(d.info.mac, at->mac->data(), 6);
-            } else {
-                std::memcpy(d.info.mac, entropy + 32 + 6 * (g.devices.size() % 5), 6);
-                d.info.mac[0] = static_cast<uint8_t>((d.info.mac[0] & 0xfe) | 0x02);
-            }
+            d.info.mtu = o->mtu;
+            std::memcpy(d.info.mac, o->mac.data(), 6);
         } else {
-            d.fd = ::open(at->path.c_str(), O_RDWR | O_CLOEXEC);
-            if (d.fd < 0) die(what + ": cannot open '" + at->path + "': " + std::strerror(errno));
-            struct stat st {};
-            if (::fstat(d.fd, &st) != 0 || !S_ISREG(st.st_mode)) die(what + ": '" + at->path + "' is not a regular file");
-            d.info.block_size = kBlockSize;
-            d.info.capacity = static_cast<uint64_t>(st.st_size) / kBlockSize * kBlockSize;
-            if (d.info.capacity == 0) die(what + ": '" + at->path + "' is smaller than one block (512 bytes)");
+            d.info.block_size = o->block_size;
+            d.info.capacity = o->capacity;
         }
         g.devices.push_back(d);
     }
@@ -738,7 +700,7 @@ int main(int argc, char** argv) {
     boot->tsc_khz = khz > 0 ? static_cast<uint64_t>(khz) : 0;
     boot->mem_size = mem;
 
-    if (!setup_vcpu(g.vm, g.cr3, L.image_base + img->entry, L.stack_hi, L.boot_lo, why)) die(why, 1);
+    if (!setup_vcpu(g.vm, g.cr3, L.image_base + img.entry, L.stack_hi, L.boot_lo, why)) die(why, 1);
 
     // --timeout: SIGALRM interrupts KVM_RUN (EINTR) or the wait in a yield.
     struct sigaction sa {};

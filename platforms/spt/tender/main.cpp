@@ -38,8 +38,9 @@
 #include "common/devargs.h"
 #include "common/elf.h"
 #include "common/manifest_reader.h"
-#include "common/tap.h"
 #include "common/tender_args.h"
+#include "common/tender_devices.h"
+#include "common/tender_image.h"
 #include "platforms/spt/spt_abi.h"
 
 namespace {
@@ -48,7 +49,6 @@ constexpr const char* kProg = "unikit-spt";
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kStackSize = 1 << 20;
 constexpr uint64_t kMinHeap = 1 << 20;
-constexpr uint32_t kBlockSize = 512;
 
 [[noreturn]] void die(const std::string& msg) {
     std::fprintf(stderr, "%s: error: %s\n", kProg, msg.c_str());
@@ -106,12 +106,6 @@ int prot_of(uint32_t flags) {
     return p;
 }
 
-int open_tap(const std::string& ifname, const std::string& what) {
-    auto fd = unikit::tap::open(ifname);
-    if (!fd) die(what + ": " + fd.error());
-    return *fd;
-}
-
 void install_seccomp(const std::vector<spt_device>& devs, int epfd) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx) die("seccomp_init failed");
@@ -159,24 +153,12 @@ int main(int argc, char** argv) {
     auto refuse = [&](const std::string& why) { die(path + ": " + why); };
 
     // ---- validate everything before touching anything -----------------------------------
-    auto file = unikit::elf::read_file(path);
-    if (!file) refuse(file.error());
-    auto img = unikit::elf::read_elf(*file);
-    if (!img) refuse(img.error());
-    auto man = unikit::read_manifest(*img);
-    if (!man) refuse(man.error());
-    if (man->target != "spt") refuse("built for target " + man->target + ", not spt");
-    if (man->abi_version != UK_ABI_VERSION)
-        refuse("built for platform ABI version " + std::to_string(man->abi_version) + ", this tender implements " +
-               std::to_string(UK_ABI_VERSION));
     const uint64_t mem = opt.mem_mib << 20;
-    unikit::elf::LoadPolicy pol;
-    pol.machine = unikit::elf::kEmX86_64;
-    pol.mem_limit = mem;
-    pol.page_size = kPage;
-    auto ext = unikit::elf::check_loadable(*img, pol);
-    if (!ext) refuse(ext.error());
-    if (auto m = unikit::devargs::match(man->devices, opt.devices); !m) refuse(m.error());
+    auto checked = unikit::tender_image::check(path, "spt", "tender", mem, opt.devices);
+    if (!checked) refuse(checked.error());
+    const auto& file = checked->file;
+    const auto& img = checked->elf;
+    const auto& man = checked->manifest;
 
     // Boot block: struct spt_boot, devices, argv pointers, strings.
     std::vector<std::string> gargs;
@@ -186,7 +168,7 @@ int main(int argc, char** argv) {
     for (auto& a : gargs) boot_bytes += a.size() + 1;
     Layout L{};
     L.mem = mem;
-    L.image_hi = ext->hi;
+    L.image_hi = checked->extent.hi;
     L.boot_lo = mem - round_up(boot_bytes + 64, kPage);
     L.stack_hi = L.boot_lo;
     L.stack_lo = L.stack_hi - kStackSize;
@@ -201,16 +183,16 @@ int main(int argc, char** argv) {
     if (region == MAP_FAILED) die(std::string("cannot map ") + std::to_string(opt.mem_mib) + " MiB: " + std::strerror(errno));
     auto* base = static_cast<uint8_t*>(region);
     const uint64_t gbase = reinterpret_cast<uint64_t>(base);
-    for (const auto& s : img->segments) {
+    for (const auto& s : img.segments) {
         if (s.type != unikit::elf::kPtLoad || s.memsz == 0) continue;
-        std::memcpy(base + s.vaddr, file->data() + s.offset, s.filesz);  // the rest stays zero
+        std::memcpy(base + s.vaddr, file.data() + s.offset, s.filesz);  // the rest stays zero
     }
     auto protect = [&](uint64_t lo, uint64_t hi, int prot) {
         if (hi > lo && ::mprotect(base + lo, hi - lo, prot) != 0)
             die(std::string("mprotect failed: ") + std::strerror(errno));
     };
     protect(0, L.heap_lo, PROT_NONE);  // image gaps and the guard page
-    for (const auto& s : img->segments) {
+    for (const auto& s : img.segments) {
         if (s.type != unikit::elf::kPtLoad || s.memsz == 0) continue;
         protect(s.vaddr & ~(kPage - 1), round_up(s.vaddr + s.memsz, kPage), prot_of(s.flags));
     }
@@ -224,45 +206,25 @@ int main(int argc, char** argv) {
     if (epfd < 0) die(std::string("epoll_create1: ") + std::strerror(errno));
     std::vector<spt_device> devs;
     // Handles follow the manifest's order, so they are the same on every run.
-    for (const auto& want : man->devices) {
-        const unikit::devargs::Attachment* at = nullptr;
-        for (const auto& a : opt.devices)
-            if (a.name == want.name) at = &a;
+    for (const auto& want : man.devices) {
+        const std::string what = "device '" + want.name + "'";
+        auto o = unikit::tender_devices::open(want, opt.devices,
+                                              std::span<const uint8_t, 6>(entropy + 32 + 6 * (devs.size() % 5), 6), "spt");
+        if (!o) die(what + ": " + o.error());
         spt_device d{};
         std::memcpy(d.name, want.name.c_str(), std::min<size_t>(want.name.size(), SPT_DEVICE_NAME_MAX - 1));
         d.kind = want.kind;
-        const std::string what = "device '" + want.name + "'";
+        d.fd = o->fd;
         if (want.kind == UK_DEV_NET) {
-            if (at->backend == unikit::devargs::NetBackend::tap) {
-                d.fd = open_tap(at->ifname, what);
-                d.mtu = unikit::tap::mtu(at->ifname);
-            } else if (at->backend == unikit::devargs::NetBackend::user) {
-                // A frame socket inherited from `unikit run` (unikit-netd at the other end): the
-                // guest's write/readv work on it unchanged, one frame per message.
-                if (auto ok = unikit::devargs::adopt_frame_socket(at->fd); !ok) die(what + ": " + ok.error());
-                d.fd = at->fd;
-                d.mtu = 1500;
-            } else {
-                die(what + ": only tap: and user network devices are supported by spt");
-            }
-            if (at->mac) {
-                std::memcpy(d.mac, at->mac->data(), 6);
-            } else {
-                std::memcpy(d.mac, entropy + 32 + 6 * (devs.size() % 5), 6);
-                d.mac[0] = static_cast<uint8_t>((d.mac[0] & 0xfe) | 0x02);  // unicast, locally administered
-            }
+            d.mtu = o->mtu;
+            std::memcpy(d.mac, o->mac.data(), 6);
             struct epoll_event ev {};
             ev.events = EPOLLIN;
             ev.data.u64 = devs.size();
             if (::epoll_ctl(epfd, EPOLL_CTL_ADD, d.fd, &ev) != 0) die(what + ": epoll_ctl: " + std::strerror(errno));
         } else {
-            d.fd = ::open(at->path.c_str(), O_RDWR | O_CLOEXEC);
-            if (d.fd < 0) die(what + ": cannot open '" + at->path + "': " + std::strerror(errno));
-            struct stat st {};
-            if (::fstat(d.fd, &st) != 0 || !S_ISREG(st.st_mode)) die(what + ": '" + at->path + "' is not a regular file");
-            d.block_size = kBlockSize;
-            d.capacity = static_cast<uint64_t>(st.st_size) / kBlockSize * kBlockSize;
-            if (d.capacity == 0) die(what + ": '" + at->path + "' is smaller than one block (512 bytes)");
+            d.block_size = o->block_size;
+            d.capacity = o->capacity;
         }
         devs.push_back(d);
     }
@@ -312,5 +274,5 @@ int main(int argc, char** argv) {
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) ::signal(sig, SIG_DFL);
     if (opt.timeout_s) ::alarm(static_cast<unsigned>(opt.timeout_s));
     install_seccomp(devs, epfd);
-    enter(gbase + img->entry, gbase + L.stack_hi, boot);
+    enter(gbase + img.entry, gbase + L.stack_hi, boot);
 }
