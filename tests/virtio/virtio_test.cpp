@@ -227,6 +227,29 @@ TEST_F(Virtio, ClocksAreSane) {
     EXPECT_LE(std::labs(host - wall), 5) << r.out;
 }
 
+// The kernel's fallbacks, booted by QEMU directly: the qemu64 CPU model has neither TSC-deadline
+// (the LAPIC timer runs one-shot, calibrated at boot) nor RDRAND/RDSEED (TSC-jitter entropy).
+// Exit code (status << 1) | 1 comes from isa-debug-exit.
+TEST_F(Virtio, OneShotTimerAndJitterEntropyOnQemu64) {
+    auto qemu = [](const std::string& args) {
+        return run({"/bin/sh", "-c",
+                    "exec qemu-system-x86_64 -M q35 -cpu qemu64 -m 64M -nodefaults -display none -no-reboot "
+                    "-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel " + kCheck + " -append '" +
+                        args + "'"});
+    };
+    Result ok = qemu("ok");
+    EXPECT_EQ(ok.status, 1) << ok.out << ok.err;  // status 0
+    EXPECT_EQ(ok.out, "virtiocheck: ok\n");
+    Result clock = qemu("clock");
+    EXPECT_EQ(clock.status, 1) << clock.out << clock.err;
+    long slept_ms = -1;
+    if (auto at = clock.out.find("slept "); at != std::string::npos) slept_ms = std::atol(clock.out.c_str() + at + 6);
+    EXPECT_GE(slept_ms, 1000) << clock.out;
+    EXPECT_LE(slept_ms, 3000) << clock.out;
+    Result three = qemu("exit 3");
+    EXPECT_EQ(three.status, 7) << three.out;  // (3 << 1) | 1
+}
+
 TEST_F(Virtio, IdleVmDoesNotSpin) {
     Result r = unikit_run(kCheck, {}, {"idle"});
     ASSERT_EQ(r.status, 0) << r.err;
