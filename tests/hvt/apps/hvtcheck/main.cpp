@@ -16,48 +16,26 @@
 //   cost        prints the cost of a hypercall (HVT_CALL_CLOCK) and of a TSC clock read, in ns
 //   hostile     hypercalls with bad pointers and lengths; the monitor must refuse each and keep
 //               running: "hvtcheck: hostile ok", 0
+// (exit, args, smash, oom, malloc-oom and most self-checks are tests/support/runtime_checks.h.)
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
-#include <new>
 #include <span>
 #include <string_view>
-#include <vector>
 
 #include <unikit/app.h>
-#include <unikit/loop.h>
 #include <unikit/format.h>
+#include <unikit/loop.h>
 #include <unikit/platform.h>
 
 #include "platforms/hvt/hvt_abi.h"
 #include "rt/panic.h"
+#include "support/runtime_checks.h"
 
 namespace {
 
-int g_constructed = 0;
-struct Ctor {
-    Ctor() { g_constructed = 42; }
-};
-Ctor g_ctor;
+constexpr const char* kName = "hvtcheck";
 
-struct Base {
-    virtual ~Base() = default;
-    virtual int f() const = 0;
-};
-struct Derived : Base {
-    int f() const override { return 7; }
-};
-
-int fail(const char* what) {
-    unikit::println("hvtcheck: FAILED: {}", what);
-    return 1;
-}
-
-__attribute__((noinline)) void smash(const char* s, size_t n) {
-    char buf[16];
-    std::memcpy(buf, s, n);
-    asm volatile("" ::"r"(buf) : "memory");
-}
+int fail(const char* what) { return runtime_checks::fail(kName, what); }
 
 __attribute__((noinline)) int recurse(int n) {
     volatile char pad[4096];
@@ -77,34 +55,8 @@ void hypercall(unsigned call, uint64_t arg) {
 }
 
 int self_checks() {
-    if (g_constructed != 42) return fail("static constructor did not run");
-    std::vector<std::vector<uint32_t>> vs;
-    for (uint32_t i = 0; i < 300; ++i) vs.emplace_back(i * 37 % 5000 + 1, i);
-    for (uint32_t i = 0; i < vs.size(); ++i)
-        for (uint32_t v : vs[i])
-            if (v != i) return fail("heap contents");
-    void* a = std::aligned_alloc(4096, 10000);
-    if (!a || reinterpret_cast<uintptr_t>(a) % 4096) return fail("aligned_alloc");
-    std::free(a);
-    Base* b = new Derived;
-    if (b->f() != 7) return fail("virtual call (relocated vtable)");
-    delete b;
+    if (int r = runtime_checks::self_checks(kName)) return r;
     if (sse_math(1.0, 3) != 1.0 * 1.5 * 1.5 * 1.5 + 0.25 * 1.5 * 1.5 + 0.25 * 1.5 + 0.25) return fail("SSE arithmetic");
-    uk_time_ns t0 = uk_clock_monotonic();
-    if (uk_clock_wall() < 1600000000ull * 1000000000ull) return fail("wall clock");
-    size_t n = 99;
-    if (uk_yield(t0 + 2000000, nullptr, 0, &n) != UK_OK || n != 0) return fail("yield");
-    uk_time_ns t1 = uk_clock_monotonic();
-    if (t1 < t0 + 2000000) return fail("yield returned before its deadline");
-    if (t1 > t0 + 2000000000ull) return fail("yield of 2 ms took more than 2 s");
-    for (int i = 0; i < 1000; ++i) {
-        uk_time_ns t = uk_clock_monotonic();
-        if (t < t1) return fail("monotonic clock went back");
-        t1 = t;
-    }
-    if (uk_yield(0, nullptr, 0, nullptr) != UK_EINVAL) return fail("yield with nready == NULL");
-    uk_handle h;
-    if (uk_device_lookup("nothing", UK_DEV_NET, &h) != UK_ENOENT) return fail("lookup of a missing device");
     unikit::println("hvtcheck: ok");
     return 0;
 }
@@ -166,11 +118,7 @@ int hostile() {
 unikit::Task<int> app_main(std::span<const char* const> args) {
     std::string_view mode = args.size() > 1 ? args[1] : "ok";
     if (mode == "ok") co_return self_checks();
-    if (mode == "exit") co_return args.size() > 2 ? std::atoi(args[2]) : 0;
-    if (mode == "args") {
-        for (auto a : args) unikit::println("{}", a);
-        co_return 0;
-    }
+    if (auto r = runtime_checks::common_mode(kName, mode, args)) co_return *r;
     if (mode == "clock") {
         uk_time_ns t0 = uk_clock_monotonic();
         co_await unikit::sleep(std::chrono::milliseconds(50));
@@ -180,22 +128,6 @@ unikit::Task<int> app_main(std::span<const char* const> args) {
         co_return 0;
     }
     if (mode == "panic") UK_PANIC("hvtcheck asked for a panic");
-    if (mode == "smash") {
-        char src[64];
-        std::memset(src, 'A', sizeof src);
-        smash(src, sizeof src);
-        co_return fail("stack smash went unnoticed");
-    }
-    if (mode == "oom") {
-        auto* p = new char[size_t(1) << 40];
-        p[0] = 1;
-        co_return fail("operator new of 1 TiB returned");
-    }
-    if (mode == "malloc-oom") {
-        void* p = std::malloc(size_t(1) << 40);
-        unikit::println("hvtcheck: malloc(1 TiB) = {}", p ? "non-null" : "null");
-        co_return p ? 1 : 0;
-    }
     if (mode == "write-code") {
         unikit::println("hvtcheck: writing to code");
         auto* code = reinterpret_cast<volatile uint8_t*>(&self_checks);
