@@ -137,6 +137,9 @@ TEST(VirtioRunner, EndStatusComesFromTheStatusFile) {
     EXPECT_EQ(qemu_end_status(exited(0), fd), exited(UK_EXIT_ABORT));
     // QEMU's own failure (exit 1, nothing written): kept.
     EXPECT_EQ(qemu_end_status(exited(1), fd), exited(1));
+    // QEMU's clean exit on a stop signal: reported as that signal (no "abnormal" note).
+    EXPECT_EQ(qemu_end_status(exited(0), fd, SIGTERM), SIGTERM);
+    EXPECT_EQ(qemu_end_status(exited(0), fd, SIGINT), SIGINT);
     // Killed: passed through for report_end.
     EXPECT_EQ(qemu_end_status(SIGTERM, fd), SIGTERM);
 }

@@ -78,8 +78,9 @@ int run_image(const std::string& image, const std::vector<std::string>& argv, do
 // Returns the status `unikit run` exits with: the image's own, or 128 + signal.
 int report_end(const std::string& image, const std::string& runner, int status, bool stop_requested);
 // A runner whose own exit status is not the image's (QEMU) sets this before the run: report_end
-// passes the wait status through it first (it returns the image's, as a wait status).
-std::function<int(int)>& end_status_filter();
+// passes the wait status through it first, with the signal that was sent to stop the image (0 if
+// none); it returns the image's, as a wait status.
+std::function<int(int, int)>& end_status_filter();
 
 // ---- subcommands ---------------------------------------------------------------------------
 

@@ -107,7 +107,7 @@ std::vector<std::string> qemu_command(const std::string& qemu, const std::string
     return v;
 }
 
-int qemu_end_status(int st, int status_fd) {
+int qemu_end_status(int st, int status_fd, int stop_signal) {
     std::optional<int> reported;
     {
         std::string text;
@@ -128,6 +128,7 @@ int qemu_end_status(int st, int status_fd) {
     const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
     if (reported && (code & 1)) return *reported << 8;
     if (code & 1 && code > 1) return ((code - 1) / 2) << 8;  // debug-exit without the status file
+    if (code == 0 && stop_signal) return stop_signal;  // QEMU's clean exit on SIGTERM/SIGINT
     if (code == 0) {
         note("the VM ended without an exit status (a triple fault or a reset; see the console above)");
         return kExitImageAbort << 8;

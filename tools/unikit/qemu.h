@@ -42,6 +42,7 @@ std::vector<std::string> qemu_command(const std::string& qemu, const std::string
 // Turn QEMU's wait status into the image's (as a wait status, for report_end): the status the
 // image wrote to the status file (open as `status_fd`), else QEMU's isa-debug-exit code
 // ((N << 1) | 1 -> N); QEMU's own failures and VM ends without a status are explained on stderr.
-int qemu_end_status(int wait_status, int status_fd);
+// QEMU ends with 0 on a stop signal (`stop_signal`, 0 if none) too: that is reported as the signal.
+int qemu_end_status(int wait_status, int status_fd, int stop_signal = 0);
 
 }  // namespace unikit::cli

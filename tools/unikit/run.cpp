@@ -131,7 +131,7 @@ int run_qemu(const std::string& image, const Manifest& m, const QemuOptions& o,
     if (fd < 0) die("cannot create a temporary file in " + dir + ": " + std::strerror(errno), 1);
     unlink(tmpl.c_str());
     const std::string status_file = "/dev/fd/" + std::to_string(fd);
-    end_status_filter() = [fd](int st) { return qemu_end_status(st, fd); };
+    end_status_filter() = [fd](int st, int stop) { return qemu_end_status(st, fd, stop); };
     std::vector<std::string> argv = qemu_command(qemu, image, o, ordered, plan.forwards, plan.pcap, cmdline, status_file);
     if (options().verbose) {
         std::string line;

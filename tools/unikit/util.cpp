@@ -138,9 +138,13 @@ namespace {
 
 // Forwarded to the image so `kill <unikit pid>` (or `unikit stop` later) stops it cleanly.
 volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_stop_signal = 0;  // the stop signal the image got (forwarded, or Ctrl-C)
 void forward_signal(int sig) {
+    g_stop_signal = sig;
     if (g_child > 0) kill(g_child, sig);
 }
+// Ctrl-C reaches the image itself (same process group); only remember it.
+void note_interrupt(int sig) { g_stop_signal = sig; }
 
 bool is_runner(const std::string& runner, const char* name) {
     size_t slash = runner.rfind('/');
@@ -167,13 +171,13 @@ const char* signal_meaning(int sig, const std::string& runner) {
 
 }  // namespace
 
-std::function<int(int)>& end_status_filter() {
-    static std::function<int(int)> f;
+std::function<int(int, int)>& end_status_filter() {
+    static std::function<int(int, int)> f;
     return f;
 }
 
 int report_end(const std::string& image, const std::string& runner, int st, bool stop_requested) {
-    if (auto& filter = end_status_filter()) st = filter(st);
+    if (auto& filter = end_status_filter()) st = filter(st, g_stop_signal ? g_stop_signal : stop_requested ? SIGTERM : 0);
     if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
         // Ctrl-C, or a stop the user asked for: nothing to explain.
@@ -202,7 +206,7 @@ int run_image(const std::string& image, const std::vector<std::string>& argv, do
     }
     g_child = pid;
     // Ctrl-C reaches the image itself (same process group); we only wait for it.
-    signal(SIGINT, SIG_IGN);
+    signal(SIGINT, note_interrupt);
     signal(SIGTERM, forward_signal);
     signal(SIGHUP, forward_signal);
     if (seconds <= 0) {
