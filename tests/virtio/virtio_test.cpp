@@ -145,6 +145,16 @@ TEST_P(VirtioMachine, SelfChecks) {
 
 INSTANTIATE_TEST_SUITE_P(Machines, VirtioMachine, ::testing::Values("q35", "pc", "microvm"));
 
+TEST_F(Virtio, HeapUsesRamAbove4GiB) {
+    // q35 with 6 GiB: 2 GiB below the PCI hole, 4 GiB above 4 GiB. A 3 GiB block fits only if the
+    // heap is the range above 4 GiB. (TCG allocates guest memory lazily; two pages are touched.)
+    Result r = unikit_run(kCheck, {"--memory", "6144"}, {"malloc", "3072"});
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "malloc ok\n");
+    Result small = unikit_run(kCheck, {"--memory", "64"}, {"malloc", "48"});
+    EXPECT_EQ(small.status, 0) << small.out << small.err;
+}
+
 TEST_F(Virtio, ExitStatusIsTheImages) {
     for (int s : {0, 1, 3, 112, 127, 128, 200, 255}) {
         Result r = unikit_run(kCheck, {}, {"exit", std::to_string(s)});

@@ -36,7 +36,6 @@ uint64_t g_nx = 0;           // kNX when the CPU has NX, else 0 (the bit would b
 unsigned g_phys_bits = 36;
 uint64_t* g_pml4 = nullptr;
 uint64_t g_free_lo = 0, g_free_hi = 0;  // the free region [lo, hi)
-bool g_heap_taken = false;
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 uint64_t img(const char* p) { return reinterpret_cast<uint64_t>(p); }
@@ -130,18 +129,18 @@ void memory_init(const void* si_raw) {
     } else {
         ram_from_cmos();
     }
-    // Free memory: the largest RAM range part above the image.
+    // Free memory: the largest part of a RAM range above the image and below 4 GiB (the early
+    // tables of entry.S map only 0-4 GiB, and the new tables are built in it).
     const uint64_t ie = align_up(img(__image_end), kPage);
     for (size_t i = 0; i < g_nram; ++i) {
         uint64_t lo = g_ram[i].base < ie ? ie : g_ram[i].base;
-        if (lo < g_ram[i].end && g_ram[i].end - lo > g_free_hi - g_free_lo) {
+        uint64_t hi = g_ram[i].end < (1ull << 32) ? g_ram[i].end : (1ull << 32);
+        if (lo < hi && hi - lo > g_free_hi - g_free_lo) {
             g_free_lo = lo;
-            g_free_hi = g_ram[i].end;
+            g_free_hi = hi;
         }
     }
-    if (g_free_hi - g_free_lo < (4 << 20)) panic("less than 4 MiB of RAM above the image");
-    // The early tables (entry.S) map 0-4 GiB, so the free region must start below that.
-    if (g_free_lo >= (1ull << 32)) panic("no RAM below 4 GiB above the image");
+    if (g_free_hi - g_free_lo < (4 << 20)) panic("less than 4 MiB of RAM above the image below 4 GiB");
 
     g_pml4 = static_cast<uint64_t*>(zero_page_alloc());
     for (size_t i = 0; i < g_nram; ++i) map_ram_range(g_ram[i]);
@@ -155,10 +154,24 @@ void memory_init(const void* si_raw) {
 void memory_take_heap(uintptr_t* start, size_t* size) {
     uint64_t lo = align_up(g_free_lo, kPage);
     uint64_t hi = g_free_hi > lo + 2 * kLateReserve ? g_free_hi - kLateReserve : lo;
+    // RAM above 4 GiB (q35/pc put what does not fit under their PCI hole there) is not used by
+    // the allocators above; the heap takes the largest such range when it beats the rest.
+    uint64_t best_lo = 0, best_hi = 0;
+    for (size_t i = 0; i < g_nram; ++i) {
+        uint64_t b = g_ram[i].base < (1ull << 32) ? (1ull << 32) : g_ram[i].base;
+        if (b < g_ram[i].end && g_ram[i].end - b > best_hi - best_lo) {
+            best_lo = b;
+            best_hi = g_ram[i].end;
+        }
+    }
+    if (best_hi - best_lo > hi - lo) {
+        *start = best_lo;
+        *size = best_hi - best_lo;
+        return;  // the free region below 4 GiB stays for later allocations
+    }
     *start = lo;
     *size = hi - lo;
     g_free_lo = hi;  // later allocations come from the reserve
-    g_heap_taken = true;
 }
 
 uint64_t memory_ram_bytes() {

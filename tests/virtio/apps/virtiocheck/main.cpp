@@ -6,6 +6,7 @@
 //   clock       sleeps 1 s through the event loop (uk_yield); prints the monotonic clock's view
 //               of it in ms and the wall clock in seconds
 //   idle        sleeps 3 s (for the CPU-time check)
+//   malloc N    allocates N MiB in one block, writes its first and last byte: "malloc ok", 0
 //   panic       uk_panic                                   -> "PANIC at ...", 112
 //   write-code  writes to its own code (W^X)                -> page fault report, 112
 //   null        reads through a null pointer                -> page fault report, 112
@@ -97,6 +98,15 @@ unikit::Task<int> app_main(std::span<const char* const> args) {
     if (mode == "idle") {
         co_await unikit::sleep(std::chrono::seconds(3));
         unikit::println("virtiocheck: idle done");
+        co_return 0;
+    }
+    if (mode == "malloc" && args.size() > 2) {
+        size_t mib = static_cast<size_t>(std::atol(args[2]));
+        auto* p = static_cast<volatile uint8_t*>(std::malloc(mib << 20));
+        if (!p) co_return fail("malloc");
+        p[0] = 1;
+        p[(mib << 20) - 1] = 2;
+        unikit::println("malloc ok");
         co_return 0;
     }
     if (mode == "panic") UK_PANIC("virtiocheck asked for a panic");
