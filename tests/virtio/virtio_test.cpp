@@ -166,12 +166,26 @@ TEST_F(Virtio, ExitStatusIsTheImages) {
 }
 
 TEST_F(Virtio, ArgumentsSurviveTheKernelCommandLine) {
-    Result r = unikit_run(kCheck, {"--machine", "microvm"}, {"args", "a", "le monde", "say \"hi\"", "back\\slash", ""});
+    Result r = unikit_run(kCheck, {"--machine", "microvm"}, {"bracket", "a", "le monde", "say \"hi\"", "back\\slash", ""});
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "[args]\n[a]\n[le monde]\n[say \"hi\"]\n[back\\slash]\n[]\n");
+    EXPECT_EQ(r.out, "[bracket]\n[a]\n[le monde]\n[say \"hi\"]\n[back\\slash]\n[]\n");
+    Result plain = unikit_run(kCheck, {}, {"args", "x", "y z"});
+    EXPECT_EQ(plain.out, "virtiocheck\nargs\nx\ny z\n") << "argv[0] is the app name";
     Result bad = run({kUnikit, "run", kCheck, "--", "args", "virtio_mmio.device=1"});
     EXPECT_EQ(bad.status, 2);
     EXPECT_NE(bad.err.find("belong to the virtio kernel"), std::string::npos) << bad.err;
+}
+
+TEST_F(Virtio, RuntimeFailuresAreAbnormal) {
+    Result smash = unikit_run(kCheck, {}, {"smash"});
+    EXPECT_EQ(smash.status, 112);
+    EXPECT_NE(smash.out.find("stack smashing detected"), std::string::npos) << smash.out;
+    Result oom = unikit_run(kCheck, {}, {"oom"});
+    EXPECT_EQ(oom.status, 112);
+    EXPECT_NE(oom.out.find("PANIC at "), std::string::npos) << oom.out;
+    Result moom = unikit_run(kCheck, {}, {"malloc-oom"});
+    EXPECT_EQ(moom.status, 0);
+    EXPECT_EQ(moom.out, "virtiocheck: malloc(1 TiB) = null\n");
 }
 
 TEST_F(Virtio, PanicIsAbnormal) {
