@@ -39,6 +39,7 @@ int fail(const char* what) {
 __attribute__((noinline)) int recurse(int n) {
     volatile char pad[4096];
     pad[0] = static_cast<char>(n);
+    if (n < 0) return 0;  // never (n counts up from 0), but GCC then sees the recursion can end
     return recurse(n + 1) + pad[0];
 }
 
@@ -48,7 +49,10 @@ __attribute__((noinline)) double sse_math(double a, int n) {
     return x;
 }
 
-__attribute__((noinline)) int divide(volatile int a, volatile int b) { return a / b; }
+__attribute__((noinline)) int divide(int a, int b) {
+    asm volatile("" : "+r"(a), "+r"(b));  // no constant folding of the division
+    return a / b;
+}
 
 }  // namespace
 
