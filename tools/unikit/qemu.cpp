@@ -98,9 +98,15 @@ std::vector<std::string> qemu_command(const std::string& qemu, const std::string
             if (!pcap.empty()) v.insert(v.end(), {"-object", "filter-dump,id=dump" + id + ",netdev=" + id + ",file=" + pcap});
         } else if (d.kind == UK_DEV_BLOCK) {
             std::string id = "blk" + std::to_string(nblk++);
-            std::string path = d.path;
-            for (size_t i = 0; (i = path.find(',', i)) != std::string::npos; i += 2) path.insert(i, ",");  // QEMU escapes ',' as ',,'
-            v.insert(v.end(), {"-drive", "file=" + path + ",if=none,id=" + id + ",format=raw,cache=writeback"});
+            std::string drive = "file=";
+            for (char c : d.path) {
+                drive += c;
+                if (c == ',') drive += ',';  // QEMU escapes ',' as ',,'
+            }
+            drive += ",if=none,id=";
+            drive += id;
+            drive += ",format=raw,cache=writeback";
+            v.insert(v.end(), {"-drive", drive});
             v.insert(v.end(), {"-device", std::string(mmio ? "virtio-blk-device" : "virtio-blk-pci") + ",drive=" + id});
         }
     }
@@ -119,8 +125,8 @@ int qemu_end_status(int st, int status_fd, int stop_signal) {
         while (std::getline(f, line)) {
             if (line.starts_with("exit=")) {
                 char* end = nullptr;
-                long n = std::strtol(line.c_str() + 5, &end, 10);
-                if (end && *end == '\0' && n >= 0 && n <= 255) reported = static_cast<int>(n);
+                long v = std::strtol(line.c_str() + 5, &end, 10);
+                if (end && *end == '\0' && v >= 0 && v <= 255) reported = static_cast<int>(v);
             }
         }
     }

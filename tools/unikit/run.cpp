@@ -119,7 +119,8 @@ int run_qemu(const std::string& image, const Manifest& m, const QemuOptions& o,
     for (const auto& a : args) {
         if (a.starts_with("virtio_mmio."))
             die("argument '" + a + "': arguments beginning with 'virtio_mmio.' belong to the virtio kernel");
-        cmdline += (cmdline.empty() ? "" : " ") + quote_kernel_arg(a);
+        if (!cmdline.empty()) cmdline += ' ';
+        cmdline += quote_kernel_arg(a);
     }
     if (cmdline.size() > 3000) die("the arguments are too long for the kernel command line (at most ~3000 bytes)");
     std::string dir = "/tmp";
