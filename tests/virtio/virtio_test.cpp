@@ -236,8 +236,10 @@ TEST_F(Virtio, NullFaultNamesAddressZero) {
     EXPECT_NE(r.out.find("CR2 0x0000000000000000"), std::string::npos) << r.out;
 }
 
-TEST_F(Virtio, ClocksAreSane) {
-    Result r = unikit_run(kCheck, {}, {"clock"});
+class VirtioClock : public Virtio, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(VirtioClock, IsSane) {
+    Result r = unikit_run(kCheck, {"--machine", GetParam()}, {"clock"});
     ASSERT_EQ(r.status, 0) << r.err;
     long slept_ms = -1, wall = -1;
     std::istringstream in(r.out);
@@ -252,6 +254,18 @@ TEST_F(Virtio, ClocksAreSane) {
     EXPECT_LE(slept_ms, 3000) << r.out;
     long host = static_cast<long>(std::time(nullptr));
     EXPECT_LE(std::labs(host - wall), 5) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Machines, VirtioClock, ::testing::Values("q35", "microvm"));
+
+TEST_F(Virtio, InspectShowsThePvhEntry) {
+    Result r = run({kUnikit, "inspect", kHello});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("target:   virtio\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("format:   ELF64 x86-64, static executable\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("boot:     PVH (Xen ELF note), entry 0x"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("loaded at 0x100000"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("warning:"), std::string::npos) << r.out;
 }
 
 // The kernel's fallbacks, booted by QEMU directly: the qemu64 CPU model has no RDRAND/RDSEED
