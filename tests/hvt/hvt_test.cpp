@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/broken_images.h"
 #include "support/process.h"
 
 namespace {
@@ -62,6 +63,13 @@ void expect_refused(const std::string& tag, const std::vector<uint8_t>& bytes, c
     EXPECT_NE(std::string::npos, r.err.find("unikit-hvt: error: " + p + ": " + msg)) << tag << ": " << r.describe();
     EXPECT_EQ(1, std::count(r.err.begin(), r.err.end(), '\n')) << tag << ": " << r.describe();
     EXPECT_EQ("", r.out);
+}
+
+// Runs the monitor on every broken copy of the check image of one kind (support/broken_images.h).
+void expect_all_refused(uktest::Breakage kind) {
+    auto cases = uktest::broken_images(kind, read_bytes(kCheck), "hvt", "spt", "monitor");
+    ASSERT_FALSE(cases.empty()) << kCheck << " does not have the shape of a check image";
+    for (const auto& c : cases) expect_refused(c.tag, c.bytes, c.message);
 }
 
 // A crash report: the reason, then rip/rsp/cr2 and a register dump.
@@ -254,69 +262,17 @@ TEST(HvtRefuses, MissingFileAndNotElf) {
     Outcome r = monitor({"/nonexistent/image.hvt"});
     EXPECT_TRUE(r.exited(2)) << r.describe();
     EXPECT_EQ("unikit-hvt: error: /nonexistent/image.hvt: cannot open: No such file or directory\n", r.err);
-    std::string text = "#!/bin/sh\necho I am a script\n";
-    expect_refused("text", std::vector<uint8_t>(text.begin(), text.end()), "not an ELF file (bad magic)");
-    expect_refused("empty", {}, "empty file, not an ELF image");
+    expect_all_refused(uktest::Breakage::not_elf);
 }
 
-TEST(HvtRefuses, TruncatedImages) {
-    auto img = read_bytes(kCheck);
-    ASSERT_GT(img.size(), 8192u);
-    size_t data = phdr_of(img, 1, 2);
-    ASSERT_NE(0u, data);
-    size_t data_end = peek<uint64_t>(img, data + 8) + peek<uint64_t>(img, data + 32);
-    struct Cut {
-        size_t at;
-        const char* msg;
-    } cuts[] = {
-        {20, "truncated ELF header"},
-        {64 + 56, "program headers lie beyond the end of the file"},
-        {4096 + 100, "segment 1 lies beyond the end of the file (truncated?)"},
-        {data_end - 1, "segment 2 lies beyond the end of the file (truncated?)"},
-    };
-    for (auto c : cuts)
-        expect_refused("cut" + std::to_string(c.at), std::vector<uint8_t>(img.begin(), img.begin() + static_cast<long>(c.at)),
-                       c.msg);
-}
+TEST(HvtRefuses, TruncatedImages) { expect_all_refused(uktest::Breakage::truncated); }
 
 TEST(HvtRefuses, CorruptedHeaderAndProgramHeaders) {
-    auto img = read_bytes(kCheck);
-    size_t text = phdr_of(img, 1, 1), data = phdr_of(img, 1, 2);
-    ASSERT_NE(0u, text);
-    ASSERT_EQ(5u, peek<uint32_t>(img, text + 4)) << "second PT_LOAD should be R+X";
-    auto b = img; b[4] = 1;                expect_refused("class", b, "not a 64-bit ELF file");
-    b = img; poke<uint16_t>(b, 18, 183);   expect_refused("machine", b, "built for machine aarch64 (183), not x86-64");
-    b = img; poke<uint16_t>(b, 16, 2);     expect_refused("type", b, "not a static-pie image (ET_EXEC");
-    b = img; poke<uint16_t>(b, 54, 32);    expect_refused("phentsize", b, "bad program header size 32");
-    b = img; poke<uint64_t>(b, text + 32, uint64_t(1) << 40);
-    expect_refused("huge", b, "segment 1 lies beyond the end of the file");
-    b = img; poke<uint32_t>(b, text + 4, 7);
-    expect_refused("wx", b, "segment 1 is both writable and executable (W^X)");
-    b = img; poke<uint32_t>(b, data + 4, 7);
-    expect_refused("wx-data", b, "segment 2 is both writable and executable (W^X)");
-    b = img; poke<uint64_t>(b, 24, 0x10);
-    expect_refused("entry", b, "entry point is not inside an executable segment");
-    b = img; poke<uint64_t>(b, data + 16, peek<uint64_t>(img, text + 16));
-    poke<uint64_t>(b, data + 8, peek<uint64_t>(img, text + 8));
-    expect_refused("overlap", b, "segment 2 overlaps another segment");
-    b = img; poke<uint64_t>(b, data + 40, uint64_t(1) << 30);
-    expect_refused("toobig", b, "segment 2 does not fit in the guest memory (64 MiB)");
+    expect_all_refused(uktest::Breakage::elf_header);
+    expect_all_refused(uktest::Breakage::program_headers);
 }
 
-TEST(HvtRefuses, CorruptedManifest) {
-    auto img = read_bytes(kCheck);
-    size_t note = phdr_of(img, 4);
-    ASSERT_NE(0u, note);
-    uint64_t off = peek<uint64_t>(img, note + 8);
-    auto b = img; poke<uint32_t>(b, off + 20, 0xdeadbeef);
-    expect_refused("magic", b, "malformed manifest: bad magic");
-    b = img; poke<uint32_t>(b, off + 24, 99);
-    expect_refused("abi", b, "built for platform ABI version 99, this monitor implements 1");
-    b = img; std::memcpy(b.data() + off + 28, "spt", 4);
-    expect_refused("target", b, "built for target spt, not hvt");
-    b = img; b[off + 12] = 'X';
-    expect_refused("noname", b, "no unikit manifest (not a unikit image?)");
-}
+TEST(HvtRefuses, CorruptedManifest) { expect_all_refused(uktest::Breakage::manifest); }
 
 #if defined(UNIKIT_HELLO_SPT)
 TEST(HvtRefuses, SptTargetImage) {

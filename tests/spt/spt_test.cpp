@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/broken_images.h"
 #include "support/process.h"
 
 namespace {
@@ -47,6 +48,13 @@ void expect_refused(const std::string& tag, const std::vector<uint8_t>& bytes, c
     EXPECT_NE(std::string::npos, r.err.find("unikit-spt: error: " + p + ": " + msg)) << tag << ": " << r.describe();
     EXPECT_EQ(std::string::npos, r.err.find("AddressSanitizer")) << r.err;
     EXPECT_EQ("", r.out);
+}
+
+// Runs the tender on every broken copy of the check image of one kind (support/broken_images.h).
+void expect_all_refused(uktest::Breakage kind) {
+    auto cases = uktest::broken_images(kind, read_bytes(kCheck), "spt", "hvt", "tender");
+    ASSERT_FALSE(cases.empty()) << kCheck << " does not have the shape of a check image";
+    for (const auto& c : cases) expect_refused(c.tag, c.bytes, c.message);
 }
 
 // ---- running images -----------------------------------------------------------------------
@@ -159,88 +167,15 @@ TEST(SptRefuses, Directory) {
     EXPECT_NE(std::string::npos, r.err.find(": not a regular file")) << r.err;
 }
 
-TEST(SptRefuses, NotAnElfFile) {
-    std::string text = "#!/bin/sh\necho I am a script\n";
-    expect_refused("text", std::vector<uint8_t>(text.begin(), text.end()), "not an ELF file (bad magic)");
-    expect_refused("empty", {}, "empty file, not an ELF image");
-}
+TEST(SptRefuses, NotAnElfFile) { expect_all_refused(uktest::Breakage::not_elf); }
 
-TEST(SptRefuses, TruncatedImages) {
-    auto img = read_bytes(kCheck);
-    ASSERT_GT(img.size(), 8192u);
-    size_t data = phdr_of(img, 1, 2);
-    ASSERT_NE(0u, data);
-    size_t data_end = peek<uint64_t>(img, data + 8) + peek<uint64_t>(img, data + 32);
-    // (Bytes after the last segment — section headers, symbols — are not needed to run.)
-    struct Cut { size_t at; const char* msg; } cuts[] = {
-        {3, "not an ELF file (bad magic)"},
-        {20, "truncated ELF header"},
-        {63, "truncated ELF header"},
-        {64 + 56, "program headers lie beyond the end of the file"},
-        {4096 + 100, "segment 1 lies beyond the end of the file (truncated?)"},  // inside the code
-        {data_end - 1, "segment 2 lies beyond the end of the file (truncated?)"},  // inside the data
-    };
-    for (auto c : cuts) {
-        std::vector<uint8_t> b(img.begin(), img.begin() + static_cast<long>(c.at));
-        expect_refused("cut" + std::to_string(c.at), b, c.msg);
-    }
-}
+TEST(SptRefuses, TruncatedImages) { expect_all_refused(uktest::Breakage::truncated); }
 
-TEST(SptRefuses, CorruptedElfHeader) {
-    auto img = read_bytes(kCheck);
-    auto b = img; b[4] = 1;  expect_refused("class", b, "not a 64-bit ELF file");
-    b = img; b[5] = 2;       expect_refused("endian", b, "not a little-endian ELF file");
-    b = img; b[6] = 9;       expect_refused("version", b, "unsupported ELF version 9");
-    b = img; poke<uint16_t>(b, 18, 183); expect_refused("machine", b, "built for machine aarch64 (183), not x86-64");
-    b = img; poke<uint16_t>(b, 16, 2);   expect_refused("type", b, "not a static-pie image (ET_EXEC");
-    b = img; poke<uint16_t>(b, 16, 4);   expect_refused("core", b, "not an executable image (ELF type 4)");
-    b = img; poke<uint16_t>(b, 54, 32);  expect_refused("phentsize", b, "bad program header size 32");
-    b = img; poke<uint16_t>(b, 56, 0);   expect_refused("phnum0", b, "no program headers");
-    b = img; poke<uint64_t>(b, 32, ~0ull - 8); expect_refused("phoff", b, "program headers lie beyond the end of the file");
-}
+TEST(SptRefuses, CorruptedElfHeader) { expect_all_refused(uktest::Breakage::elf_header); }
 
-TEST(SptRefuses, CorruptedProgramHeaders) {
-    auto img = read_bytes(kCheck);
-    size_t text = phdr_of(img, 1, 1), data = phdr_of(img, 1, 2);
-    ASSERT_NE(0u, text);
-    ASSERT_NE(0u, data);
-    ASSERT_EQ(5u, peek<uint32_t>(img, text + 4)) << "second PT_LOAD should be R+X";
-    auto b = img; poke<uint64_t>(b, text + 8, img.size() + 4096);
-    expect_refused("beyond", b, "segment 1 lies beyond the end of the file");
-    b = img; poke<uint64_t>(b, text + 32, uint64_t(1) << 40);
-    expect_refused("huge", b, "segment 1 lies beyond the end of the file");
-    b = img; poke<uint32_t>(b, text + 4, 7);
-    expect_refused("wx", b, "segment 1 is both writable and executable (W^X)");
-    b = img; poke<uint64_t>(b, 24, 0x10);
-    expect_refused("entry", b, "entry point is not inside an executable segment");
-    b = img; poke<uint64_t>(b, data + 16, peek<uint64_t>(img, text + 16));
-    poke<uint64_t>(b, data + 8, peek<uint64_t>(img, text + 8));
-    expect_refused("overlap", b, "segment 2 overlaps another segment");
-    b = img; poke<uint64_t>(b, data + 40, uint64_t(1) << 30);
-    expect_refused("toobig", b, "segment 2 does not fit in the guest memory (64 MiB)");
-    b = img; poke<uint64_t>(b, data + 32, peek<uint64_t>(img, data + 40) + 1);
-    expect_refused("filesz", b, "segment 2 has a file size larger than its memory size");
-}
+TEST(SptRefuses, CorruptedProgramHeaders) { expect_all_refused(uktest::Breakage::program_headers); }
 
-TEST(SptRefuses, CorruptedManifest) {
-    auto img = read_bytes(kCheck);
-    size_t note = phdr_of(img, 4);
-    ASSERT_NE(0u, note);
-    uint64_t off = peek<uint64_t>(img, note + 8);
-    // namesz(4) descsz(4) type(4) "unikit\0\0" then struct uk_manifest: magic, abi, target[16].
-    auto b = img; poke<uint32_t>(b, off + 20, 0xdeadbeef);
-    expect_refused("magic", b, "malformed manifest: bad magic");
-    b = img; poke<uint32_t>(b, off + 24, 99);
-    expect_refused("abi", b, "built for platform ABI version 99, this tender implements 1");
-    b = img; std::memcpy(b.data() + off + 28, "hvt", 4);
-    expect_refused("target", b, "built for target hvt, not spt");
-    b = img; std::memset(b.data() + off + 28, 'x', 16);
-    expect_refused("unterminated", b, "malformed manifest: bad target field");
-    b = img; b[off + 12] = 'X';  // owner name
-    expect_refused("noname", b, "no unikit manifest (not a unikit image?)");
-    b = img; poke<uint32_t>(b, off + 4, 4096);  // descsz runs past the note segment
-    expect_refused("descsz", b, "note in segment 4 runs past its segment");
-}
+TEST(SptRefuses, CorruptedManifest) { expect_all_refused(uktest::Breakage::manifest); }
 
 TEST(SptRefuses, HostProgramWithoutManifest) {
     Outcome r = tender({kTender});
