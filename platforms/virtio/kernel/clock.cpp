@@ -4,7 +4,7 @@
 //   1. kvmclock (KVM: CPUID 0x40000000 "KVMKVMKVM", feature CLOCKSOURCE2): the pvclock scale;
 //   2. CPUID 0x40000010 (hypervisor timing leaf: TSC kHz);
 //   3. CPUID 0x15 with a crystal frequency;
-//   4. the 8254 PIT (channel 0 counted for 10 ms; TCG, pc/q35/microvm);
+//   4. the 8254 PIT (channel 0, 2 ms measurements until two agree; TCG, pc/q35/microvm);
 //   5. CPUID 0x16 (base MHz), else a guessed 1 GHz (said on the console).
 // Wall time: kvmclock's wall clock when present, else the CMOS RTC read once at boot (1 s
 // resolution); after that it advances with the monotonic clock.
@@ -59,30 +59,79 @@ bool kvmclock(uint64_t* wall_at_tsc0) {
     return true;
 }
 
-// PIT channel 0, rate generator from 0xffff, read by latching; 10 ms at 1193182 Hz.
+// PIT channel 0 (1193182 Hz), free-running from 0xffff, read by latching. One measurement counts
+// ~2 ms of PIT ticks against the TSC. Each end is read between two TSC reads, keeping the
+// tightest of a few tries, so a vCPU descheduled mid-read (TCG on a busy host) does not skew it.
+// Measurements are repeated until two agree within 0.2% (at most 7; then the median is taken).
 // False when no PIT answers (the counter never moves).
-bool pit_calibrate() {
-    outb(0x43, 0x34);  // channel 0, lo/hi byte, mode 2
-    outb(0x40, 0xff);
-    outb(0x40, 0xff);
-    auto read = [] {
-        outb(0x43, 0x00);  // latch channel 0
-        uint8_t lo = inb(0x40);
-        return static_cast<uint16_t>(lo | inb(0x40) << 8);
-    };
-    const uint32_t want = 11932;
-    uint16_t prev = read();
-    uint64_t t0 = rdtsc();
+uint16_t pit_read() {
+    outb(0x43, 0x00);  // latch channel 0
+    uint8_t lo = inb(0x40);
+    return static_cast<uint16_t>(lo | inb(0x40) << 8);
+}
+
+struct PitSample {
+    uint64_t tsc;
+    uint16_t count;
+};
+
+PitSample pit_tight_sample() {
+    PitSample best{0, 0};
+    uint64_t width = ~0ull;
+    for (int i = 0; i < 5; ++i) {
+        uint64_t a = rdtsc();
+        uint16_t c = pit_read();
+        uint64_t b = rdtsc();
+        if (b - a < width) {
+            width = b - a;
+            best = {a + (b - a) / 2, c};
+        }
+    }
+    return best;
+}
+
+// One measurement of the TSC frequency; 0 when the PIT does not count.
+uint64_t pit_measure() {
+    const uint32_t want = 2386;  // 2 ms
+    PitSample s0 = pit_tight_sample();
+    uint16_t prev = s0.count;
     uint32_t elapsed = 0;
     for (uint64_t spins = 0; elapsed < want; ++spins) {
-        if (spins > 50000000 && elapsed == 0) return false;
-        uint16_t cur = read();
+        if (spins > 20000000 && elapsed == 0) return 0;
+        uint16_t cur = pit_read();
         elapsed += static_cast<uint16_t>(prev - cur);  // counts down, wraps at 0xffff
         prev = cur;
     }
-    uint64_t t1 = rdtsc();
-    g_tsc_hz = (t1 - t0) * 1193182ull / elapsed;
-    return g_tsc_hz != 0;
+    PitSample s1 = pit_tight_sample();
+    elapsed += static_cast<uint16_t>(prev - s1.count);
+    return elapsed ? (s1.tsc - s0.tsc) * 1193182ull / elapsed : 0;
+}
+
+bool pit_calibrate() {
+    outb(0x43, 0x34);  // channel 0, lo/hi byte, mode 2 (rate generator)
+    outb(0x40, 0xff);
+    outb(0x40, 0xff);
+    uint64_t m[7];
+    int n = 0;
+    for (; n < 7; ++n) {
+        m[n] = pit_measure();
+        if (m[n] == 0) return false;
+        for (int j = 0; j < n; ++j) {
+            uint64_t d = m[n] > m[j] ? m[n] - m[j] : m[j] - m[n];
+            if (d * 500 <= m[j]) {  // within 0.2%
+                g_tsc_hz = (m[n] + m[j]) / 2;
+                return true;
+            }
+        }
+    }
+    for (int i = 1; i < n; ++i)  // no two agreed: the median
+        for (int j = i; j > 0 && m[j] < m[j - 1]; --j) {
+            uint64_t t = m[j];
+            m[j] = m[j - 1];
+            m[j - 1] = t;
+        }
+    g_tsc_hz = m[n / 2];
+    return true;
 }
 
 uint8_t cmos(uint8_t reg) {
