@@ -396,6 +396,20 @@ void patch(const std::string& path, const std::string& from, const std::string& 
     std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
+// Without QEMU (an empty PATH): `unikit targets` says what to install, `unikit run` refuses.
+TEST(VirtioWithoutQemu, TargetsAndRunSayWhatToInstall) {
+    Result t = run({"/usr/bin/env", "PATH=/nonexistent", "UNIKIT_QEMU=", kUnikit, "targets"});
+    EXPECT_EQ(t.status, 0) << t.err;
+    EXPECT_NE(t.out.find("virtio   unavailable"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("needs qemu-system-x86_64 (install the Debian package qemu-system-x86"), std::string::npos)
+        << t.out;
+    Result r = run({"/usr/bin/env", "PATH=/nonexistent", "UNIKIT_QEMU=", kUnikit, "run", kHello});
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find("target virtio needs qemu-system-x86_64: install the Debian package qemu-system-x86"),
+              std::string::npos)
+        << r.err;
+}
+
 TEST_F(Virtio, RefusesAFileThatIsNotElf) {
     std::string p = ::testing::TempDir() + "/not-elf.virtio";
     std::ofstream(p) << "hello, I am text\n";
