@@ -128,6 +128,19 @@ TEST_F(BlkFixture, ReadOnlyDeviceRefusesWrites) {
     EXPECT_EQ(0, std::memcmp(buf.data(), before.data(), 512));
 }
 
+TEST_F(BlkFixture, EventIdxRequestsStillComplete) {
+    dev.offered |= bit(kFEventIdx);
+    blk.init(dev);
+    EXPECT_TRUE(blk.queue().event_idx());
+    std::vector<uint8_t> out(4096, 0x3c), back(4096);
+    for (int i = 0; i < 40; ++i) {  // more requests than the ring has entries
+        ASSERT_EQ(blk.write(uint64_t(i) * 4096, out.data(), out.size()), UK_OK);
+        ASSERT_EQ(blk.read(uint64_t(i) * 4096, back.data(), back.size()), UK_OK);
+    }
+    EXPECT_EQ(back, out);
+    EXPECT_EQ(dev.queue(0).interrupts, 0u);  // completions are polled, never interrupt
+}
+
 TEST_F(BlkFixture, CompletionOfAnotherIdPanics) {
     dev.auto_blk = false;
     blk.init(dev);

@@ -29,6 +29,7 @@ public:
         volatile uint16_t* used = nullptr;   // flags, idx, then elems at +4 bytes
         uint16_t last_avail = 0;
         uint64_t notifies = 0;
+        uint64_t interrupts = 0;  // interrupts the device would have raised
         bool enabled = false;
     };
     struct Seg {
@@ -111,6 +112,8 @@ public:
         if (idx == Q.last_avail) return false;
         *head = Q.avail[2 + (Q.last_avail % Q.size)];
         ++Q.last_avail;
+        // As a device that wants to hear about every new entry (VIRTIO_F_EVENT_IDX).
+        if (driver_features & bit(kFEventIdx)) set_avail_event(q, Q.last_avail);
         segs->clear();
         uint16_t d = *head;
         for (unsigned n = 0; n <= Q.size; ++n) {
@@ -132,6 +135,20 @@ public:
         elems[idx % Q.size].id = id;
         elems[idx % Q.size].len = len;
         Q.used[1] = uint16_t(idx + 1);
+        // Would a device interrupt now? (2.7.7.2 / 2.7.10)
+        bool irq;
+        if (driver_features & bit(kFEventIdx)) {
+            uint16_t used_event = Q.avail[2 + Q.size];
+            irq = uint16_t(uint16_t(idx + 1) - used_event - 1) < 1;
+        } else {
+            irq = !(Q.avail[0] & kAvailFNoInterrupt);
+        }
+        if (irq) ++Q.interrupts;
+    }
+    // VIRTIO_F_EVENT_IDX: "notify me when you publish avail index v".
+    void set_avail_event(uint16_t q, uint16_t v) {
+        auto& Q = queues_.at(q);
+        reinterpret_cast<volatile uint16_t*>(reinterpret_cast<volatile uint8_t*>(Q.used) + 4 + 8 * Q.size)[0] = v;
     }
     void set_used_idx(uint16_t q, uint16_t idx) { queues_.at(q).used[1] = idx; }
 

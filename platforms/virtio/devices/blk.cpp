@@ -12,7 +12,7 @@ void BlkDriver::init(Transport& t) {
     w << "virtio-blk at " << t.where();
     __builtin_memcpy(what_, w.c_str(), sizeof what_ - 1);
 
-    features_ = negotiate(t, what_, 0, bit(kBlkFRo) | bit(kBlkFBlkSize) | bit(kBlkFSizeMax));
+    features_ = negotiate(t, what_, 0, bit(kBlkFRo) | bit(kBlkFBlkSize) | bit(kBlkFSizeMax) | bit(kFEventIdx));
     read_only_ = features_ & bit(kBlkFRo);
     uint64_t sectors = 0;
     t.config_read(kBlkCfgCapacity, &sectors, 8);
@@ -40,7 +40,7 @@ void BlkDriver::init(Transport& t) {
     if (max_request_ == 0) max_request_ = block_size_;  // a size_max below one block: one block
 
     t.attach_interrupts();
-    q_.init(t, 0, kQueueWanted, what_);
+    q_.init(t, 0, kQueueWanted, what_, features_ & bit(kFEventIdx));
     q_.suppress_interrupts(true);  // requests are synchronous: completions are polled
     slot_ = static_cast<Slot*>(dma_alloc(sizeof(Slot), 16));
     driver_ok(t);

@@ -12,7 +12,8 @@ void NetDriver::init(Transport& t, unsigned index) {
     w << "virtio-net at " << t.where();
     __builtin_memcpy(what_, w.c_str(), sizeof what_ - 1);
 
-    features_ = negotiate(t, what_, 0, bit(kNetFMac) | bit(kNetFMtu));
+    features_ = negotiate(t, what_, 0, bit(kNetFMac) | bit(kNetFMtu) | bit(kFEventIdx));
+    const bool event_idx = features_ & bit(kFEventIdx);
     hdr_len_ = t.legacy() ? 10 : 12;  // 12 with VIRTIO_F_VERSION_1 (5.1.6.1); no MRG_RXBUF
     tx_split_ = t.legacy();           // without ANY_LAYOUT the header goes alone (legacy)
 
@@ -37,8 +38,8 @@ void NetDriver::init(Transport& t, unsigned index) {
     buf_len_ = hdr_len_ + mtu_ + 18;
 
     t.attach_interrupts();
-    rxq_.init(t, 0, kQueueWanted, what_);
-    txq_.init(t, 1, kQueueWanted, what_);
+    rxq_.init(t, 0, kQueueWanted, what_, event_idx);
+    txq_.init(t, 1, kQueueWanted, what_, event_idx);
     txq_.suppress_interrupts(true);
     rx_bufs_ = static_cast<uint8_t*>(dma_alloc(size_t(rxq_.size()) * buf_len_, 64));
     tx_bufs_ = static_cast<uint8_t*>(dma_alloc(size_t(txq_.size()) * buf_len_, 64));

@@ -82,6 +82,8 @@ public:
     void wr(size_t off, T v) const { mmio_write<T>(common_ + off, v); }
 
     void reset() override {
+        // The device is driven from here on: I/O and memory decoding, bus mastering.
+        cfg_write16(bdf, 0x04, uint16_t(cfg16(bdf, 0x04) | 0x7));
         set_status(0);
         while (status() != 0) relax();
     }
@@ -284,8 +286,6 @@ void probe(Bdf b, Found**& tail, uint8_t* buses, unsigned* nbuses) {
     auto* t = make_object<PciTransport>();
     t->bdf = b;
     name_bdf(t->where_, b);
-    uint16_t cmd = cfg16(b, 0x04);
-    cfg_write16(b, 0x04, uint16_t(cmd | 0x7));  // I/O, memory, bus master
     if (!setup_modern(*t)) {
         bool io = false;
         uint64_t bar0 = bar_address(b, 0, &io);

@@ -16,8 +16,11 @@ void Virtqueue::lie(const char* what, uint64_t value) const {
     m.panic();
 }
 
-void Virtqueue::init(Transport& t, uint16_t index, uint16_t wanted, const char* what) {
+void Virtqueue::init(Transport& t, uint16_t index, uint16_t wanted, const char* what, bool event_idx) {
     t_ = &t;
+    event_idx_ = event_idx;
+    suppress_ = false;
+    notifications_ = 0;
     what_ = what;
     index_ = index;
     uint16_t max = t.queue_max(index);
@@ -51,6 +54,8 @@ void Virtqueue::init(Transport& t, uint16_t index, uint16_t wanted, const char* 
     used_flags_ = used;
     used_idx_ = used + 1;
     used_ring_ = reinterpret_cast<volatile VirtqUsedElem*>(base + used_off + 4);
+    used_event_ = avail_ring_ + size_;
+    avail_event_ = reinterpret_cast<volatile uint16_t*>(base + used_off + 4 + sizeof(VirtqUsedElem) * size_);
 
     next_ = static_cast<uint16_t*>(dma_alloc(2 * size_t(size_), 2));
     chain_len_ = static_cast<uint16_t*>(dma_alloc(2 * size_t(size_), 2));
@@ -97,14 +102,36 @@ int Virtqueue::add(const Buf* bufs, size_t n) {
 }
 
 void Virtqueue::kick() {
-    if (*avail_idx_ == avail_shadow_) return;
+    const uint16_t old = *avail_idx_;
+    const uint16_t now = avail_shadow_;
+    if (old == now) return;
     barrier();  // descriptors and ring entries before the index (x86: stores stay in order)
-    *avail_idx_ = avail_shadow_;
-    mb();  // the index store must be visible before we read the device's flags
-    if (!(*used_flags_ & kUsedFNoNotify)) t_->notify(index_);
+    *avail_idx_ = now;
+    mb();  // the index store must be visible before we read the device's flags / avail_event
+    bool notify;
+    if (event_idx_) {
+        // 2.7.10: notify when the new entries pass the index the device asked to hear about.
+        const uint16_t ev = *avail_event_;
+        notify = uint16_t(now - ev - 1) < uint16_t(now - old);
+    } else {
+        notify = !(*used_flags_ & kUsedFNoNotify);
+    }
+    if (notify) {
+        ++notifications_;
+        t_->notify(index_);
+    }
 }
 
-bool Virtqueue::used_pending() const { return *used_idx_ != last_used_; }
+void Virtqueue::set_used_event() {
+    // Interrupt after the next used entry, or (suppressed) at an index the device cannot reach
+    // before we move it again: at most size() chains are ever in flight.
+    *used_event_ = suppress_ ? uint16_t(last_used_ + 0x7fff) : last_used_;
+}
+
+bool Virtqueue::used_pending() const {
+    if (event_idx_) mb();  // order the used_event store before the used index load
+    return *used_idx_ != last_used_;
+}
 
 bool Virtqueue::pop(Used* out) {
     const uint16_t idx = *used_idx_;
@@ -123,6 +150,7 @@ bool Virtqueue::pop(Used* out) {
         m.panic();
     }
     ++last_used_;
+    if (event_idx_) set_used_event();
     // Free the chain by our own shadow links.
     uint16_t n = chain_len_[id];
     uint16_t last = uint16_t(id);
@@ -137,6 +165,14 @@ bool Virtqueue::pop(Used* out) {
     return true;
 }
 
-void Virtqueue::suppress_interrupts(bool on) { *avail_flags_ = on ? kAvailFNoInterrupt : 0; }
+void Virtqueue::suppress_interrupts(bool on) {
+    suppress_ = on;
+    if (event_idx_) {
+        *avail_flags_ = 0;  // the flags are not used with VIRTIO_F_EVENT_IDX
+        set_used_event();
+    } else {
+        *avail_flags_ = on ? kAvailFNoInterrupt : 0;
+    }
+}
 
 }  // namespace unikit::virtio

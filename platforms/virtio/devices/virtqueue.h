@@ -33,7 +33,9 @@ public:
     // Sets up queue `index` with min(wanted, the transport's maximum) entries, rounded down to
     // a power of two. `what` names the device in messages ("virtio-net at pci 00:03.0").
     // Panics if the queue does not exist or the transport refuses it.
-    void init(Transport& t, uint16_t index, uint16_t wanted, const char* what);
+    // `event_idx`: VIRTIO_F_EVENT_IDX was negotiated (2.7.7.2, 2.7.10): notifications follow the
+    // device's avail_event and interrupts are asked for through used_event instead of the flags.
+    void init(Transport& t, uint16_t index, uint16_t wanted, const char* what, bool event_idx = false);
 
     uint16_t size() const { return size_; }
     uint16_t num_free() const { return num_free_; }
@@ -45,12 +47,16 @@ public:
     int add(const Buf* bufs, size_t n);
     // Publishes added chains and notifies the device unless it asked not to be.
     void kick();
-    // True when the device has returned at least one chain not yet popped.
+    // True when the device has returned at least one chain not yet popped. With event_idx
+    // this is ordered after the last used_event update, so a chain the device returned before
+    // that update is seen here and one returned after it raises an interrupt.
     bool used_pending() const;
     // Pops one returned chain (checked), freeing its descriptors. False when none is waiting.
     bool pop(Used* out);
     // Ask the device not to interrupt for this queue (a hint; 2.7.7).
     void suppress_interrupts(bool on);
+    bool event_idx() const { return event_idx_; }
+    uint64_t notifications() const { return notifications_; }
 
     // Test access to the shared rings.
     VirtqDesc* desc_table() const { return desc_; }
@@ -70,6 +76,13 @@ private:
     volatile uint16_t* used_flags_ = nullptr;
     volatile uint16_t* used_idx_ = nullptr;
     volatile VirtqUsedElem* used_ring_ = nullptr;
+
+    volatile uint16_t* used_event_ = nullptr;   // in the avail ring, after ring[size]
+    volatile uint16_t* avail_event_ = nullptr;  // in the used ring, after ring[size]
+    bool event_idx_ = false;
+    bool suppress_ = false;
+    uint64_t notifications_ = 0;
+    void set_used_event();
 
     uint16_t free_head_ = 0;
     uint16_t num_free_ = 0;
