@@ -38,6 +38,7 @@ TEST(TenderArgs, ImageOnlyTakesTheDefaults) {
     EXPECT_EQ(0u, r->timeout_s);
     EXPECT_TRUE(r->devices.empty());
     EXPECT_TRUE(r->args.empty());
+    EXPECT_EQ((std::vector<std::string>{"img.spt"}), r->guest_argv());
     EXPECT_FALSE(r->help);
     EXPECT_EQ("", r->stop_flag);
 }
@@ -58,6 +59,7 @@ TEST(TenderArgs, AllOptionsAndGuestArguments) {
     EXPECT_EQ("img", r->image);
     // Everything after IMAGE belongs to the guest, options included.
     EXPECT_EQ((std::vector<std::string>{"a", "--mem", "-x"}), r->args);
+    EXPECT_EQ((std::vector<std::string>{"img", "a", "--mem", "-x"}), r->guest_argv());
 }
 
 TEST(TenderArgs, DoubleDashBeforeAndAfterImage) {

@@ -36,6 +36,13 @@ struct Options {
     std::vector<devargs::Attachment> devices;
     std::string image;
     std::vector<std::string> args;  // for the guest, after IMAGE (and an optional "--")
+
+    // The guest's argv: IMAGE, then args.
+    std::vector<std::string> guest_argv() const {
+        std::vector<std::string> v{image};
+        v.insert(v.end(), args.begin(), args.end());
+        return v;
+    }
 };
 
 struct Error {

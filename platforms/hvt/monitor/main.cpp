@@ -615,9 +615,7 @@ int main(int argc, char** argv) {
     const auto& img = checked->elf;
     const auto& man = checked->manifest;
 
-    std::vector<std::string> gargs;
-    gargs.push_back(path);
-    for (auto& a : opt.args) gargs.push_back(a);
+    const std::vector<std::string> gargs = opt.guest_argv();
     uint64_t boot_bytes = round_up(sizeof(hvt_boot), 16) + man.devices.size() * sizeof(hvt_device) + 16 +
                           (gargs.size() + 1) * 8;
     for (auto& a : gargs) boot_bytes += a.size() + 1;

@@ -161,9 +161,7 @@ int main(int argc, char** argv) {
     const auto& man = checked->manifest;
 
     // Boot block: struct spt_boot, devices, argv pointers, strings.
-    std::vector<std::string> gargs;
-    gargs.push_back(path);
-    for (auto& a : opt.args) gargs.push_back(a);
+    const std::vector<std::string> gargs = opt.guest_argv();
     uint64_t boot_bytes = sizeof(spt_boot) + opt.devices.size() * sizeof(spt_device) + (gargs.size() + 1) * 8;
     for (auto& a : gargs) boot_bytes += a.size() + 1;
     Layout L{};
