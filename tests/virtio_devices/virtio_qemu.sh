@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The virtio device drivers end to end in QEMU, through `unikit run --target virtio`:
-#   virtio_qemu.sh CASE MACHINE     CASE: echo | www | blk; MACHINE: q35 | pc | microvm
+#   virtio_qemu.sh CASE MACHINE     CASE: echo | www | blk | transports; MACHINE: q35 | pc | microvm
 #   echo  apps/echo with --net user: a TCP round trip of 200 KB and a UDP datagram, byte-exact
 #   www   apps/www with --net user: curl fetches index.html and 2048.js; the bytes match the site
 #   blk   tests/virtio_devices/apps/vblk on a 4 MiB file: write + read back in one boot, the
@@ -61,6 +61,7 @@ start() {
     local image=$1 pattern=$2
     shift 2
     [ -f "$image" ] || fail "$image was not built"
+    : >"$tmp/run.log"
     "$unikit" run "$image" --machine "$machine" --timeout 300 "$@" >"$tmp/run.log" 2>&1 &
     run_pid=$!
     for _ in $(seq 1 600); do
@@ -71,14 +72,12 @@ start() {
     fail "no '$pattern' within 60 s"
 }
 
-case $case_ in
-echo)
-    port=$(free_port)
-    start "$images/echo.virtio" "listening on" --net user -p "127.0.0.1:$port:7" -p "127.0.0.1:$port:7/udp"
-    python3 - "$port" <<'PY' || fail "echo round trip"
+# echo_check PORT: a TCP round trip of SIZE bytes and a UDP datagram through 127.0.0.1:PORT.
+echo_check() {
+    python3 - "$1" "${2:-204800}" <<'PY'
 import os, socket, sys
-port = int(sys.argv[1])
-data = os.urandom(200 * 1024)
+port, size = int(sys.argv[1]), int(sys.argv[2])
+data = os.urandom(size)
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
 s.sendall(data)
 s.shutdown(socket.SHUT_WR)
@@ -105,6 +104,69 @@ for attempt in range(5):  # the first datagram may meet an unresolved ARP entry 
 else:
     sys.exit("udp: no reply to 5 datagrams")
 PY
+}
+
+# qemu_direct NAME PATTERN QEMU_ARGS...: QEMU in the background (console in $tmp/run.log) until
+# the log shows PATTERN or QEMU ends (then the caller checks the log).
+qemu_direct() {
+    local name=$1 pattern=$2
+    shift 2
+    : >"$tmp/run.log"
+    "$qemu" -accel tcg -cpu max -m 128M -smp 1 -nodefaults -no-user-config -display none -no-reboot \
+        -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" >"$tmp/run.log" 2>&1 &
+    run_pid=$!
+    for _ in $(seq 1 600); do
+        grep -q "$pattern" "$tmp/run.log" && return 0
+        kill -0 "$run_pid" 2>/dev/null || { wait "$run_pid"; run_pid=; return 0; }
+        sleep 0.1
+    done
+    fail "$name: no '$pattern' within 60 s"
+}
+stop_run() {
+    kill "$run_pid" 2>/dev/null
+    wait "$run_pid" 2>/dev/null
+    run_pid=
+}
+
+case $case_ in
+transports)
+    for f in echo.virtio vblk.virtio; do [ -f "$images/$f" ] || fail "$images/$f was not built"; done
+    variants=(
+        "q35-legacy-pci|-M q35|virtio-net-pci,disable-modern=on|virtio-blk-pci,disable-modern=on"
+        "q35-modern-intx|-M q35|virtio-net-pci,disable-legacy=on,vectors=0|virtio-blk-pci,disable-legacy=on,vectors=0"
+        "q35-no-event-idx|-M q35|virtio-net-pci,event_idx=off|virtio-blk-pci,event_idx=off"
+        "microvm-no-acpi|-M microvm,acpi=off|virtio-net-device|virtio-blk-device"
+        "microvm-mmio-v2|-M microvm -global virtio-mmio.force-legacy=false|virtio-net-device,event_idx=off|virtio-blk-device"
+    )
+    for v in "${variants[@]}"; do
+        IFS='|' read -r name machine_args netdev blkdev <<<"$v"
+        # shellcheck disable=SC2086
+        set -- $machine_args
+        port=$(free_port)
+        qemu_direct "$name echo" "listening on" "$@" -kernel "$images/echo.virtio" \
+            -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:7,hostfwd=udp:127.0.0.1:$port-:7" \
+            -device "$netdev,netdev=n0"
+        grep -q "listening on" "$tmp/run.log" || fail "$name: echo did not start"
+        echo_check "$port" 65536 || fail "$name: echo round trip"
+        stop_run
+        disk=$tmp/disk.img
+        rm -f "$disk"
+        truncate -s 4M "$disk"
+        # The image ends QEMU through isa-debug-exit: status (0 << 1) | 1 = 1 when vblk returns 0.
+        timeout 120 "$qemu" -accel tcg -cpu max -m 128M -smp 1 -nodefaults -no-user-config -display none \
+            -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
+            -kernel "$images/vblk.virtio" -append "rw 5" \
+            -drive "file=$disk,if=none,id=d0,format=raw" -device "$blkdev,drive=d0" >"$tmp/run.log" 2>&1
+        rc=$?
+        [ "$rc" = 1 ] || fail "$name: vblk rw: QEMU exit status $rc, expected 1 (image status 0)"
+        grep -q "vblk: capacity 4194304 block 512 rw ok" "$tmp/run.log" || fail "$name: vblk rw"
+        echo "ok: $name"
+    done
+    ;;
+echo)
+    port=$(free_port)
+    start "$images/echo.virtio" "listening on" --net user -p "127.0.0.1:$port:7" -p "127.0.0.1:$port:7/udp"
+    echo_check "$port" || fail "echo round trip"
     ;;
 www)
     port=$(free_port)
