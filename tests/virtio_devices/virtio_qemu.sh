@@ -34,7 +34,11 @@ fail() {
 }
 
 qemu=${UNIKIT_QEMU:-$(command -v qemu-system-x86_64)}
-if [ -z "$qemu" ] || [ ! -x "$qemu" ]; then
+if [ -n "${UNIKIT_QEMU:-}" ] && [ ! -x "$UNIKIT_QEMU" ]; then
+    echo "FAIL: UNIKIT_QEMU=$UNIKIT_QEMU is not an executable" >&2
+    exit 1
+fi
+if [ -z "$qemu" ]; then
     echo "SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)" >&2
     exit 77
 fi
