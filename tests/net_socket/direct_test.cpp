@@ -31,12 +31,43 @@ direct::DirectConfig config(Ipv4Addr ip, std::size_t buf) {
     return c;
 }
 
+// Passes frames through and records the TCP payload size of each frame "a" transmits.
+class Recorder final : public dev::NetDevice {
+public:
+    explicit Recorder(dev::NetDevice& inner) : inner_(inner) {}
+    Result<std::size_t> receive(std::span<dev::Frame> frames) override { return inner_.receive(frames); }
+    Result<std::size_t> transmit(std::span<const dev::FrameRef> frames) override {
+        auto r = inner_.transmit(frames);
+        if (r)
+            for (std::size_t i = 0; i < *r; ++i) record(frames[i].bytes());
+        return r;
+    }
+    dev::MacBytes mac() const override { return inner_.mac(); }
+    std::uint16_t mtu() const override { return inner_.mtu(); }
+    std::vector<std::size_t> tcp_payloads;  // TCP segments with data, in order
+    std::vector<uint64_t> tcp_times;        // and when each was sent (virtual ns)
+
+private:
+    void record(std::span<const uint8_t> f) {
+        if (f.size() < 54 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6) return;
+        const std::size_t ihl = (f[14] & 0xfu) * 4u;
+        const std::size_t total = std::size_t(f[16]) << 8 | f[17];
+        const std::size_t doff = (f[14 + ihl + 12] >> 4) * 4u;
+        if (total > ihl + doff) {
+            tcp_payloads.push_back(total - ihl - doff);
+            tcp_times.push_back(fake::now_ns());
+        }
+    }
+    dev::NetDevice& inner_;
+};
+
 struct Net {
     std::vector<uint8_t> storage = std::vector<uint8_t>(dev::LoopbackPair::storage_for(128));
     dev::LoopbackPair link{storage, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}};
+    Recorder rec_a{link.a()};
     direct::DirectBackend a, b;
     explicit Net(std::size_t buf = 16 * 1024)
-        : a(link.a(), -1, "a", config(kA, buf)), b(link.b(), -1, "b", config(kB, buf)) {
+        : a(rec_a, -1, "a", config(kA, buf)), b(link.b(), -1, "b", config(kB, buf)) {
         a.set_after_transmit([](void* p) { static_cast<direct::DirectBackend*>(p)->kick(); }, &b);
         b.set_after_transmit([](void* p) { static_cast<direct::DirectBackend*>(p)->kick(); }, &a);
         a.start();
@@ -286,4 +317,57 @@ TEST_F(DirectTest, InterfaceInfo) {
     EXPECT_FALSE(i.dhcp);
     EXPECT_FALSE(i.host_sockets);
     EXPECT_EQ(i.mtu, 1500);
+}
+
+// A response written as head + body in one turn shares segments (full ones, then one tail), and
+// with TCP_NODELAY on that connection the tail goes at once instead of waiting, under Nagle, for
+// the peer's delayed ACK of the lone full segment before it (virtual time: 40 ms). The client
+// reads only later, so no window update from its reads stands in for that ACK.
+TEST_F(DirectTest, NodelayPerConnectionAndWritesShareSegments) {
+    Net net;
+    int status = loop.run([](Net& n) -> Task<int> {
+        TcpListener listener(*n.a.tcp_listen(80, 4));
+        // One "response": 100 bytes of head, 1560 of body -> 1460 + 200 on the wire.
+        auto respond = [](TcpStream& s) -> Task<bool> {
+            std::vector<uint8_t> head(100, 'h'), body(1560, 'b');
+            uint8_t req[16];
+            auto r = co_await s.read(req);
+            if (!r || *r == 0) co_return false;
+            if (!co_await s.write_all(head)) co_return false;
+            co_return bool(co_await s.write_all(body));
+        };
+        for (bool nodelay : {true, false}) {
+            auto c = co_await with_timeout(connect(n.b, {kA, 80}), 5s);
+            auto s = co_await listener.accept();
+            EXPECT_TRUE(c.has_value() && s.has_value());
+            if (!c || !s) co_return 1;
+            EXPECT_TRUE(s->set_nodelay(nodelay));
+            n.rec_a.tcp_payloads.clear();
+            n.rec_a.tcp_times.clear();
+            spawn([](auto& fn, TcpStream& st) -> Task<void> { EXPECT_TRUE(co_await fn(st)); }(respond, *s));
+            EXPECT_TRUE(co_await c->write_all(bytes("GET")));
+            (void)co_await sleep(100ms);
+            size_t got = 0;
+            uint8_t buf[4096];
+            while (got < 1660) {
+                auto r = co_await c->read(buf);
+                if (!r || *r == 0) break;
+                got += *r;
+            }
+            EXPECT_EQ(got, 1660u);
+            EXPECT_EQ(n.rec_a.tcp_payloads, (std::vector<std::size_t>{1460, 200})) << "nodelay " << nodelay;
+            if (n.rec_a.tcp_times.size() == 2) {
+                const uint64_t gap = n.rec_a.tcp_times[1] - n.rec_a.tcp_times[0];
+                if (nodelay) {
+                    EXPECT_EQ(gap, 0u) << "the tail waited (for the peer's delayed ACK?)";
+                } else {
+                    EXPECT_GE(gap, 40'000'000u) << "Nagle should hold the tail until the delayed ACK";
+                }
+            }
+            (void)co_await s->close();
+            (void)co_await c->close();
+        }
+        co_return 0;
+    }(net));
+    EXPECT_EQ(status, 0);
 }

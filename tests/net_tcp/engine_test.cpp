@@ -525,6 +525,84 @@ TEST(TcpEngine, NagleHoldsSmallSegmentsWhileDataInFlight) {
     EXPECT_EQ(r2.out.segs.size(), 2u);
 }
 
+TEST(TcpEngine, NodelayIsPerConnection) {
+    Rig r;  // Nagle on for the stack
+    Passive p(r);
+    EXPECT_FALSE(p.c->nodelay());
+    p.c->send(bytes(10), r.now);  // nothing in flight: goes at once
+    EXPECT_EQ(r.out.pop().payload.size(), 10u);
+    // Data in flight: with Nagle a small tail is held ...
+    p.c->send(bytes(20), r.now);
+    EXPECT_TRUE(r.out.segs.empty());
+    // ... and TCP_NODELAY on this connection sends it at once, and the next ones too.
+    p.c->set_nodelay(true, r.now);
+    EXPECT_TRUE(p.c->nodelay());
+    Out held = r.out.pop();
+    EXPECT_EQ(held.payload.size(), 20u);
+    EXPECT_EQ(held.h.seq, p.iss + 1 + 10);
+    p.c->send(bytes(30), r.now);
+    EXPECT_EQ(r.out.pop().payload.size(), 30u);
+    EXPECT_EQ(p.c->snd_nxt() - p.c->snd_una(), 10u + 20 + 30);  // all of it in flight
+    // Back to Nagle: held again while data is in flight.
+    p.c->set_nodelay(false, r.now);
+    p.c->send(bytes(5), r.now);
+    EXPECT_TRUE(r.out.segs.empty());
+    p.send(p.pseq(), p.c->snd_nxt(), f::ack);  // everything acknowledged: the tail goes
+    EXPECT_EQ(r.out.pop().payload.size(), 5u);
+
+    // Another connection of the same stack keeps the stack's default (Nagle).
+    Rig r2;
+    Passive q(r2);
+    q.c->set_nodelay(true, r2.now);
+    q.c->send(bytes(10), r2.now);
+    q.c->send(bytes(10), r2.now);
+    EXPECT_EQ(r2.out.segs.size(), 2u);
+    r2.out.segs.clear();
+    TcpConnection* other = nullptr;
+    r2.peer(kPeerPort + 1, kPort, 7000, 0, f::syn, 65535, {}, syn_opts());
+    Out sa = r2.out.pop();
+    r2.peer(kPeerPort + 1, kPort, 7001, sa.h.seq + 1, f::ack);
+    other = r2.stack->accept(q.li);
+    ASSERT_NE(other, nullptr);
+    EXPECT_FALSE(other->nodelay());
+    other->send(bytes(10), r2.now);
+    other->send(bytes(10), r2.now);
+    EXPECT_EQ(r2.out.segs.size(), 1u);
+}
+
+TEST(TcpEngine, CorkHoldsShortTailUntilPush) {
+    Rig r;
+    Passive p(r);
+    p.c->set_nodelay(true, r.now);
+    // A header and a body written as two sends: full segments only, the tail waits.
+    p.c->send(bytes(100), r.now, /*more=*/true);
+    EXPECT_TRUE(r.out.segs.empty());
+    EXPECT_TRUE(p.c->corked());
+    p.c->send(bytes(3000), r.now, /*more=*/true);
+    ASSERT_EQ(r.out.segs.size(), 2u);
+    EXPECT_EQ(r.out.pop().payload.size(), 1460u);
+    EXPECT_EQ(r.out.pop().payload.size(), 1460u);
+    p.c->push(r.now);
+    EXPECT_FALSE(p.c->corked());
+    Out tail = r.out.pop();
+    EXPECT_EQ(tail.payload.size(), 180u);
+    EXPECT_TRUE(tail.has(f::psh));
+    p.c->push(r.now);  // nothing more
+    EXPECT_TRUE(r.out.segs.empty());
+    // A send without `more` ends the cork by itself.
+    p.c->send(bytes(10), r.now, true);
+    EXPECT_TRUE(r.out.segs.empty());
+    p.c->send(bytes(10), r.now);
+    EXPECT_EQ(r.out.pop().payload.size(), 20u);
+    // close() sends a corked tail with the FIN.
+    p.c->send(bytes(10), r.now, true);
+    EXPECT_TRUE(r.out.segs.empty());
+    p.c->close(r.now);
+    Out fin = r.out.pop();
+    EXPECT_EQ(fin.payload.size(), 10u);
+    EXPECT_TRUE(fin.has(f::fin));
+}
+
 TEST(TcpEngine, ZeroWindowProbingWithBackoff) {
     Rig r;
     Passive p(r);

@@ -188,6 +188,7 @@ void DirectBackend::kick() noexcept {
 void DirectBackend::round() {
     ++stats_.wakeups;
     now_ns();
+    push_writes();
     // Input, in batches; bounded per turn so the app's tasks get to run.
     dev::Frame frames[kRxBatch];
     for (int r = 0; r < kMaxRxRoundsPerTurn; ++r) {
@@ -217,6 +218,18 @@ void DirectBackend::round() {
     if (ifc_->next_deadline() <= now_) ifc_->poll(now_);
     if (tcp_->next_deadline() <= now_) tcp_->on_timer(now_);
     check_address();
+    flush();
+}
+
+void DirectBackend::push_writes() {
+    if (!push_pending_) return;
+    push_pending_ = false;
+    for (std::size_t i = 0; i < cfg_.max_connections; ++i) {
+        DirectStream& s = streams_[i];
+        if (!s.push_pending_) continue;
+        s.push_pending_ = false;
+        if (s.in_use_ && s.c_) s.c_->push(now_);
+    }
     flush();
 }
 
@@ -408,9 +421,15 @@ Task<Result<size_t>> DirectStream::write(std::span<const uint8_t> data, CancelTo
     for (;;) {
         if (!c_) co_return fail(Error::closed);
         if (data.empty()) co_return size_t{0};
-        auto r = c_->send(data, b_->now_ns());
+        // Full segments go now; the short tail at the driver's next round (after this turn).
+        auto r = c_->send(data, b_->now_ns(), /*more=*/true);
         if (!r) co_return fail(c_->error() != tcp::TcpErrc::none ? to_error(c_->error()) : Error::closed);
         if (*r > 0) {
+            if (c_->corked() && !push_pending_) {
+                push_pending_ = true;
+                b_->push_pending_ = true;
+                b_->kick();
+            }
             b_->after_user();
             co_return *r;
         }
@@ -484,10 +503,10 @@ SocketAddr DirectStream::peer() const {
 }
 
 Result<void> DirectStream::set_nodelay(bool on) {
-    // The engine's Nagle setting is per stack (TcpConfig::nagle), not per connection yet.
     if (!c_) return fail(Error::closed);
-    if (on == !c_->config().nagle) return {};
-    return fail(Error::unsupported);
+    c_->set_nodelay(on, b_->now_ns());
+    b_->after_user();
+    return {};
 }
 
 // ---- listeners -----------------------------------------------------------------------------

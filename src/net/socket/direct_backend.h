@@ -7,7 +7,11 @@
 //   - runs the timers of the Interface, the DHCP client and TCP, sleeping until the earliest;
 //   - transmits what the stack produced, in batches (TxQueue), when it finishes a round;
 //   - wakes readers, writers and acceptors when TcpOutput::notify / notify_listener fire.
-// User calls (read, write, close, ...) run the engine synchronously and flush at once.
+// User calls (read, write, close, ...) run the engine synchronously and flush at once, with one
+// exception: a write sends only full-sized segments at once (TcpConnection::send(..., more)) and
+// its short tail goes at the start of the driver's next round, after the writer's turn ("auto
+// corking"), so writes made back to back in one turn (an HTTP head, then the body) share
+// segments. TCP_NODELAY (set_nodelay) is per connection.
 //
 // Memory is bounded and allocated once, at construction: `max_connections` slots, each with a
 // send and a receive buffer, a transmit queue, receive frame buffers, listener and UDP slots.
@@ -84,6 +88,7 @@ private:
     DirectBackend* b_ = nullptr;
     tcp::TcpConnection* c_ = nullptr;
     bool in_use_ = false;
+    bool push_pending_ = false;  // written this turn: the driver pushes the corked tail
     Event ev_;
 };
 
@@ -185,6 +190,7 @@ private:
     std::uint64_t next_deadline() const;
     void arm(std::uint64_t deadline_ns) noexcept;
     void check_address();
+    void push_writes();          // end the cork of every stream written since the last round
     DirectStream& stream_for(tcp::TcpConnection* c);
 
     struct WaitAwaiter;
@@ -223,6 +229,7 @@ private:
     bool waiting_ = false;
     bool kicked_ = false;
     bool started_ = false;
+    bool push_pending_ = false;  // some stream has push_pending_
     std::optional<wire::Ipv4Cidr> last_addr_;
     Event configured_;
 

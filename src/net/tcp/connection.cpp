@@ -72,6 +72,7 @@ void TcpConnection::init_common(const FourTuple& t, uint32_t iss, const TcpConfi
     reset_tcb();
     cfg_ = cfg;
     cfg_.mss = std::clamp<uint16_t>(cfg_.mss, 64, kMaxMss);
+    nagle_ = cfg_.nagle;
     tuple_ = t;
     iss_ = snd_una_ = snd_nxt_ = snd_max_ = iss;
     tx_seq_ = iss + 1;
@@ -533,11 +534,12 @@ void TcpConnection::send_data(Instant now) {
         const std::size_t len = std::min({avail, std::size_t(usable), std::size_t(snd_mss_)});
         const bool fin = fin_queued_ && snd_nxt_ + uint32_t(len) == fin_seq();
         if (len == 0 && !fin) break;
-        if (len < snd_mss_ && !fin && in_flight > 0) {
+        if (len < snd_mss_ && !fin) {
+            // A corked tail waits for more data or push().
+            if (corked_ && len == avail) break;
             // Sender silly-window avoidance (RFC 9293 §3.8.6.2.1): a window-limited runt waits
             // for ACKs; Nagle (RFC 896): so does a small tail while data is in flight.
-            if (len < avail) break;
-            if (cfg_.nagle) break;
+            if (in_flight > 0 && (len < avail || nagle_)) break;
         }
         const bool new_data = snd_nxt_ == snd_max_;
         const uint32_t used = transmit_at(snd_nxt_, len, now);
@@ -606,11 +608,24 @@ void TcpConnection::maybe_window_update(Instant now) {
 // ---------------------------------------------------------------------------------------------
 // User calls
 
-std::expected<std::size_t, TcpErrc> TcpConnection::send(std::span<const uint8_t> data, Instant now) {
+std::expected<std::size_t, TcpErrc> TcpConnection::send(std::span<const uint8_t> data, Instant now, bool more) {
     if (!can_send_state() || fin_queued_) return std::unexpected(error_ != TcpErrc::none ? error_ : TcpErrc::closed);
     const std::size_t n = tx_.write(data);
+    corked_ = more;
     if (n > 0 && is_synchronized()) output(now);
     return n;
+}
+
+void TcpConnection::push(Instant now) {
+    if (!corked_) return;
+    corked_ = false;
+    if (is_synchronized()) output(now);
+}
+
+void TcpConnection::set_nodelay(bool on, Instant now) {
+    const bool was = nagle_;
+    nagle_ = !on;
+    if (was && on && is_synchronized()) output(now);
 }
 
 void TcpConnection::flush_ack(Instant now) {

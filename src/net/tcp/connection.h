@@ -157,8 +157,19 @@ public:
     Instant next_deadline() const;
 
     // Queue bytes to send; returns how many were taken (0 when the buffer is full), or
-    // TcpErrc::closed after close()/reset.
-    std::expected<std::size_t, TcpErrc> send(std::span<const uint8_t> data, Instant now);
+    // TcpErrc::closed after close()/reset. `more`: the caller will send more at once (MSG_MORE,
+    // a cork): only full-sized segments go out now, a short tail waits for push() or for a
+    // later send() without `more`, so a header and a body written one after the other share
+    // segments instead of leaving as a small one and the rest.
+    std::expected<std::size_t, TcpErrc> send(std::span<const uint8_t> data, Instant now, bool more = false);
+    // Ends a cork: sends what send(..., more = true) held back (Nagle and the windows still apply).
+    void push(Instant now);
+    bool corked() const { return corked_; }
+    // TCP_NODELAY for this connection: off (the default, from TcpConfig::nagle) holds a short
+    // tail segment while data is in flight (RFC 896); on sends it at once. Setting it on sends
+    // a tail Nagle was holding.
+    void set_nodelay(bool on, Instant now);
+    bool nodelay() const { return !nagle_; }
     // Copy out received bytes; returns 0 when none are available (check recv_eof()).
     std::size_t recv(std::span<uint8_t> out, Instant now);
     // stretch_acks: true when an ACK is waiting for flush_ack(); flush_ack() sends it.
@@ -263,6 +274,8 @@ private:
     uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
     bool sack_ok_ = false;
     bool fin_queued_ = false;  // close() called: FIN follows the last queued byte
+    bool nagle_ = true;        // per connection (TCP_NODELAY clears it); from TcpConfig::nagle
+    bool corked_ = false;      // send(..., more = true): hold a short tail until push()
     bool passive_ = false;
 
     // Receive side.
