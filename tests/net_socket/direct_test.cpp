@@ -5,6 +5,7 @@
 #include <unikit/net.h>
 #include <unikit/unikit.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "net/dev/loopback.h"
@@ -62,12 +63,15 @@ private:
 };
 
 struct Net {
-    std::vector<uint8_t> storage = std::vector<uint8_t>(dev::LoopbackPair::storage_for(128));
-    dev::LoopbackPair link{storage, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}};
+    std::vector<uint8_t> storage;
+    dev::LoopbackPair link;
     Recorder rec_a{link.a()};
     direct::DirectBackend a, b;
-    explicit Net(std::size_t buf = 16 * 1024)
-        : a(rec_a, -1, "a", config(kA, buf)), b(link.b(), -1, "b", config(kB, buf)) {
+    explicit Net(std::size_t buf = 16 * 1024, std::uint16_t mtu = 1500)
+        : storage(dev::LoopbackPair::storage_for(128, mtu)),
+          link(storage, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, mtu),
+          a(rec_a, -1, "a", config(kA, buf)),
+          b(link.b(), -1, "b", config(kB, buf)) {
         a.set_after_transmit([](void* p) { static_cast<direct::DirectBackend*>(p)->kick(); }, &b);
         b.set_after_transmit([](void* p) { static_cast<direct::DirectBackend*>(p)->kick(); }, &a);
         a.start();
@@ -367,6 +371,42 @@ TEST_F(DirectTest, NodelayPerConnectionAndWritesShareSegments) {
             (void)co_await s->close();
             (void)co_await c->close();
         }
+        co_return 0;
+    }(net));
+    EXPECT_EQ(status, 0);
+}
+
+// A jumbo MTU: the MSS follows it (9000 - 40) and full-sized segments (9014-byte frames) go
+// through the transmit queue; a bulk transfer arrives intact.
+TEST_F(DirectTest, JumboFramesCarryFullSizedSegments) {
+    Net net(64 * 1024, 9000);
+    EXPECT_EQ(net.a.info().mtu, 9000);
+    int status = loop.run([](Net& n) -> Task<int> {
+        TcpListener listener(*n.b.tcp_listen(9, 4));
+        auto c = co_await with_timeout(connect(n.a, {kB, 9}), 5s);
+        auto s = co_await listener.accept();
+        EXPECT_TRUE(c.has_value() && s.has_value());
+        if (!c || !s) co_return 1;
+        std::vector<uint8_t> data(300 * 1024);
+        for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 13 + i / 509);
+        auto writer = [](TcpStream& st, std::span<const uint8_t> d) -> Task<void> {
+            EXPECT_TRUE(co_await st.write_all(d));
+            EXPECT_TRUE(co_await st.shutdown());
+        };
+        spawn(writer(*c, data));
+        auto got = co_await with_timeout(read_all(*s), 30s);
+        EXPECT_TRUE(got.has_value());
+        if (!got) co_return 1;
+        EXPECT_EQ(got->size(), data.size());
+        EXPECT_TRUE(std::equal(got->begin(), got->end(), data.begin(), data.end(),
+                               [](char x, uint8_t y) { return static_cast<uint8_t>(x) == y; }));
+        std::size_t full = 0, largest = 0;
+        for (std::size_t p : n.rec_a.tcp_payloads) {
+            full += p == 8960;
+            largest = std::max(largest, p);
+        }
+        EXPECT_EQ(largest, 8960u);
+        EXPECT_GE(full, 30u);
         co_return 0;
     }(net));
     EXPECT_EQ(status, 0);

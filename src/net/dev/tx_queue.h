@@ -13,7 +13,9 @@ namespace unikit::net::dev {
 
 class TxQueue final : public FrameSink {
 public:
-    // storage is cut into slots of slot_size bytes (>= max frame + 16 bytes of bookkeeping).
+    // Bytes of bookkeeping in each slot, next to the frame.
+    static constexpr std::size_t kSlotOverhead = util::SlotRing<>::kHeader;
+    // storage is cut into slots of slot_size bytes (>= max frame + kSlotOverhead).
     TxQueue(std::span<std::uint8_t> storage, std::size_t slot_size) : ring_(storage, slot_size) {}
 
     bool send_frame(std::span<const std::uint8_t> frame) override {

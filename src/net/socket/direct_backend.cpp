@@ -13,12 +13,16 @@ namespace {
 
 Logger lg{"net"};
 
-// Frame buffers: an Ethernet frame for the MTU (+ VLAN tag, FCS), rounded up; at least the
-// 1536 + 32 (tx) and 2048 (rx) bytes a 1500-byte MTU has always used.
-constexpr std::size_t frame_slot(std::size_t mtu, std::size_t min) {
-    const std::size_t need = (mtu + 14 + 4 + 4 + 63) & ~std::size_t{63};
+// Frame buffers: an Ethernet frame for the MTU (+ VLAN tag, FCS) and `overhead` bytes of
+// bookkeeping, rounded up; at least the 1536 + 32 (tx) and 2048 (rx) bytes a 1500-byte MTU has
+// always used. The transmit queue's slots carry a header (TxQueue::kSlotOverhead): without it a
+// full-sized jumbo frame did not fit its slot and was dropped, every time it was retransmitted.
+constexpr std::size_t frame_slot(std::size_t mtu, std::size_t overhead, std::size_t min) {
+    const std::size_t need = (mtu + 14 + 4 + 4 + overhead + 63) & ~std::size_t{63};
     return need > min ? need : min;
 }
+static_assert(frame_slot(1500, dev::TxQueue::kSlotOverhead, 0) - dev::TxQueue::kSlotOverhead >= 14 + 4 + 1500);
+static_assert(frame_slot(9000, dev::TxQueue::kSlotOverhead, 0) - dev::TxQueue::kSlotOverhead >= 14 + 4 + 9000);
 constexpr std::uint64_t kTxRetryNs = 200'000;      // device refused frames: try again after 200 us
 constexpr std::uint64_t kHeldFramesNs = 1'000'000; // fault injector holding frames: release them soon
 constexpr int kMaxRxRoundsPerTurn = 8;             // then let the app run (fairness)
@@ -52,8 +56,8 @@ DirectBackend::DirectBackend(dev::NetDevice& dev, uk_handle wait_handle, std::st
     const std::size_t mss = ifc_->mtu() - 40u < tcp::kMaxMss ? ifc_->mtu() - 40u : tcp::kMaxMss;
     if (cfg_.tcp.mss > mss || (cfg_.tcp.mss == tcp::TcpConfig{}.mss && mss > cfg_.tcp.mss))
         cfg_.tcp.mss = static_cast<uint16_t>(mss);
-    tx_slot_ = frame_slot(ifc_->mtu(), 1536 + 32);
-    rx_slot_ = frame_slot(ifc_->mtu(), 2048);
+    tx_slot_ = frame_slot(ifc_->mtu(), dev::TxQueue::kSlotOverhead, 1536 + 32);
+    rx_slot_ = frame_slot(ifc_->mtu(), 0, 2048);
 
     const std::size_t per_conn = cfg_.send_buffer + cfg_.recv_buffer;
     conn_storage_ = new std::uint8_t[per_conn * cfg_.max_connections];

@@ -86,8 +86,10 @@ public:
     }
     void clear() { head_ = count_ = 0; }
 
-private:
+    // Bytes of each slot taken by the record's length and Meta.
     static constexpr std::size_t kHeader = (sizeof(std::size_t) + sizeof(Meta) + 7) & ~std::size_t{7};
+
+private:
     std::uint8_t* slot(std::size_t i) const { return storage_.data() + i * slot_size_; }
 
     std::span<std::uint8_t> storage_{};
