@@ -498,20 +498,23 @@ Task<void> Server::serve_connection(S s) {
     if constexpr (requires { s.set_nodelay(true); }) {
         (void)s.set_nodelay(true);  // responses are whole writes: do not hold them back (Nagle)
     }
-    Connection c(*this, std::span<uint8_t>(static_cast<uint8_t*>(mem), size), now());
+    // The clock is read once after each wait (on spt every read is a system call), not per call.
+    TimePoint at = now();
+    Connection c(*this, std::span<uint8_t>(static_cast<uint8_t*>(mem), size), at);
     for (;;) {
-        switch (c.next(now())) {
+        switch (c.next(at)) {
             case Connection::Action::read: {
                 CancelSource cs;
                 Timer t(&Server::cancel_cb, &cs);
                 if (c.read_deadline() != kNever) t.arm_at(c.read_deadline());
                 auto r = co_await s.read(c.read_space(), cs.token());
                 t.cancel();
+                at = now();
                 if (r) {
                     stats_.bytes_in += *r;
-                    c.on_read(*r, now());
+                    c.on_read(*r, at);
                 } else if (cs.cancelled()) {
-                    c.on_read_timeout(now());
+                    c.on_read_timeout(at);
                 } else {
                     s.abort();
                     co_return;
@@ -524,8 +527,9 @@ Task<void> Server::serve_connection(S s) {
                     if (part.empty()) continue;
                     CancelSource cs;
                     Timer t(&Server::cancel_cb, &cs);
-                    t.arm_after(limits_.write_timeout);
+                    t.arm_at(at + limits_.write_timeout);
                     auto w = co_await s.write_all(part, cs.token());
+                    at = now();
                     if (!w) {
                         if (cs.cancelled()) ++stats_.write_timeouts;
                         ok = false;
@@ -537,7 +541,7 @@ Task<void> Server::serve_connection(S s) {
                     s.abort();
                     co_return;
                 }
-                c.on_written(now());
+                c.on_written(at);
                 break;
             }
             case Connection::Action::close:

@@ -411,3 +411,24 @@ TEST_F(DirectTest, JumboFramesCarryFullSizedSegments) {
     }(net));
     EXPECT_EQ(status, 0);
 }
+
+// The engine's clock is read once per loop turn: calls in the same turn reuse it (the clock moved
+// by 5 ms without a uk_yield in between), and after the loop has waited it is read afresh.
+TEST_F(DirectTest, ClockReadOncePerLoopTurn) {
+    Net net;
+    int status = loop.run([](Net& n) -> Task<int> {
+        (void)co_await yield_now();
+        const uint64_t t1 = n.a.now_ns();
+        fake::advance(5'000'000);
+        EXPECT_EQ(n.a.now_ns(), t1);
+        (void)co_await sleep(1s);
+        const uint64_t t2 = n.a.now_ns();
+        EXPECT_GE(t2 - t1, 1'005'000'000u);
+        fake::advance(5'000'000);
+        EXPECT_EQ(n.a.now_ns(), t2);
+        (void)co_await yield_now();
+        EXPECT_EQ(n.a.now_ns(), t2 + 5'000'000);
+        co_return 0;
+    }(net));
+    EXPECT_EQ(status, 0);
+}

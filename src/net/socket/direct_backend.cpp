@@ -120,7 +120,11 @@ DirectBackend::~DirectBackend() {
 }
 
 std::uint64_t DirectBackend::now_ns() noexcept {
+    const Loop* l = Loop::current_or_null();
+    if (l && l == now_loop_ && l->stats().yields == now_yields_) return now_;
     now_ = to_uk_time(unikit::now());
+    now_loop_ = l;
+    if (l) now_yields_ = l->stats().yields;
     return now_;
 }
 

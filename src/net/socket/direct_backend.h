@@ -169,6 +169,9 @@ public:
     const stack::DhcpClient* dhcp() const { return dhcp_; }
     const DirectStats& stats() const { return stats_; }
     const DirectConfig& config() const { return cfg_; }
+    // The engine's clock: read once per loop wake-up. Within one turn of the loop (no uk_yield
+    // since the last read) the value is reused, so a request that reads and writes several
+    // times costs one clock read, not one per call (on spt each read is a system call).
     std::uint64_t now_ns() noexcept;
 
 private:
@@ -200,6 +203,8 @@ private:
     std::string_view device_name_;
     DirectConfig cfg_;
     std::uint64_t now_ = 0;
+    const Loop* now_loop_ = nullptr;  // the loop and its yield count when now_ was read
+    std::uint64_t now_yields_ = 0;
 
     stack::Interface* ifc_ = nullptr;
     tcp::TcpStack* tcp_ = nullptr;
