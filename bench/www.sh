@@ -11,8 +11,8 @@
 # - wrk: the same parameters for both servers (UNIKIT_BENCH_WRK, default "-t1 -c32 -d5s"),
 #   requests/s and p99 latency for /index.html (7 KB), /favicon.svg (276 B) and /1m.bin;
 #   BENCH_WWW_RUNS (default 3) runs of each, alternating the two servers, medians reported.
-# - Then /1m.bin once more with the TAP at MTU 9000 (a fresh image; BENCH_WWW_JUMBO=0 skips it):
-#   how much of the 1 MiB gap is the per-frame cost of the TAP.
+# - Then /index.html and /1m.bin once more with the TAP at MTU 9000 (a fresh image;
+#   BENCH_WWW_JUMBO=0 skips it): how much of the gap is the per-frame cost of the TAP.
 # Needs root, /dev/net/tun, wrk and nginx (Debian: wrk, nginx-light); otherwise it says why on
 # stderr and prints only the image size row.
 set -euo pipefail
@@ -182,7 +182,7 @@ kill -0 "$image_pid" 2>/dev/null || { echo "bench/www: the image ended during th
 status=$(inns curl -sS --max-time 5 $www/status || true)
 echo "bench/www: www /status after the runs: $status" >&2
 
-# The 1 MiB file again with the TAP at MTU 9000 (BENCH_WWW_JUMBO=0 skips it): a fresh image (the
+# index.html and the 1 MiB file again with the TAP at MTU 9000 (BENCH_WWW_JUMBO=0 skips it): a fresh image (the
 # tender takes the TAP's MTU, the image's MSS follows). nginx stays on loopback, as above.
 if [ "${BENCH_WWW_JUMBO:-1}" != 0 ]; then
   stop "$image_pid" || true
@@ -199,6 +199,7 @@ if [ "${BENCH_WWW_JUMBO:-1}" != 0 ]; then
   done
   inns curl -sS --max-time 10 -o "$tmp/1m.check" $www/1m.bin
   cmp -s "$tmp/1m.check" "$site/1m.bin" || { echo "bench/www: $www/1m.bin differs at MTU 9000" >&2; exit 1; }
+  bench_file index.html ", TAP MTU 9000"
   bench_file 1m.bin ", TAP MTU 9000"
   kill -0 "$image_pid" 2>/dev/null || { echo "bench/www: the image ended during the benchmark" >&2; exit 1; }
 fi
