@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Network interop tests: a unikit image (apps/echo, apps/sink) against real Linux.
 #
-#   interop.sh TARGET CASE        TARGET: unix | spt     CASE: basic | transfer | faults | dhcp
+#   interop.sh TARGET CASE        TARGET: unix | spt | virtio   CASE: basic | transfer | faults | dhcp
 #
 # Each run makes its own network namespace with a TAP device (Linux side 10.77.0.1/24), runs the
 # image inside it with `unikit run ... --net service=tap:uktap0` (image 10.77.0.2/24, or DHCP
 # from a dnsmasq on the TAP), bounds every wait, and removes everything on exit, failed or not.
+# (virtio: `unikit run` starts QEMU inside the namespace on the same TAP; hvt has its own wrapper,
+# tests/hvt/interop_hvt.sh.)
 #   basic     ping -c 3 answered; ARP entry on the Linux side; TCP echo (a line, and 4 parallel
 #             1 MB round trips compared byte for byte); UDP echo
 #   transfer  50 MB into apps/sink: byte count and FNV-1a 64 match what the client sent
@@ -23,6 +25,8 @@ skip() { echo "SKIP: $*"; exit 77; }
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 for t in ip ping nc timeout; do command -v $t >/dev/null || skip "missing $t"; done
 [ "$case_" != dhcp ] || command -v dnsmasq >/dev/null || skip "missing dnsmasq (dnsmasq-base)"
+status=$("$UNIKIT" targets | awk -v t="$target" '$1 == t { print $2 }')
+[ "$status" = available ] || skip "target $target: $("$UNIKIT" targets | awk -v t="$target" '$1 == t' | tr -s ' ')"
 
 ns=ukt-$case_-$target-$$
 tap=uktap0
