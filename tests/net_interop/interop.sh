@@ -103,6 +103,12 @@ basic)
   echo "ok: ping -c 3"
   inns ip neigh show 10.77.0.2 dev $tap | grep -q lladdr || fail "no ARP entry for 10.77.0.2 on the Linux side"
   echo "ok: ARP entry: $(inns ip neigh show 10.77.0.2 dev $tap)"
+  # Without mac= every backend picks a random unicast, locally administered address (never a
+  # fixed default that two images on one bridge would share).
+  mac=$(inns ip neigh show 10.77.0.2 dev $tap | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
+  (( (0x${mac:0:2} & 3) == 2 )) || fail "MAC $mac is not unicast and locally administered"
+  [ "$mac" != 52:54:00:12:34:56 ] || fail "MAC $mac is QEMU's fixed default"
+  echo "ok: MAC $mac is unicast, locally administered"
   tcp_echo_checks 10.77.0.2
   out=$(printf 'udp ping\n' | inns timeout 5 nc -u -w 1 10.77.0.2 7) || true
   [ "$out" = "udp ping" ] || fail "UDP echo: got '$out'"

@@ -7,8 +7,10 @@
 // runner from the table in targets.cpp: the unix image is executed directly, spt goes through
 // its tender.
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <iterator>
+#include <random>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -111,6 +113,17 @@ int run_qemu(const std::string& image, const Manifest& m, const QemuOptions& o,
     for (const auto& d : m.devices)
         for (const auto& a : attached)
             if (a.name == d.name) ordered.push_back(a);
+    // A NIC without mac= gets a random unicast, locally administered address, as the spt and hvt
+    // tenders give (QEMU's default, 52:54:00:12:34:56, is the same in every VM: two images on one
+    // bridge would collide).
+    for (auto& a : ordered) {
+        if (a.kind != UK_DEV_NET || a.mac) continue;
+        std::array<uint8_t, 6> mac{};
+        std::random_device rd;
+        for (auto& b : mac) b = static_cast<uint8_t>(rd());
+        mac[0] = static_cast<uint8_t>((mac[0] & 0xfe) | 0x02);
+        a.mac = mac;
+    }
     // The image's arguments, as for spt/hvt: [boot options --] app args, on the kernel command line.
     std::vector<std::string> args = boot_opts;
     if (!args.empty()) args.push_back("--");
