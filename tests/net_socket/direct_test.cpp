@@ -432,3 +432,21 @@ TEST_F(DirectTest, ClockReadOncePerLoopTurn) {
     }(net));
     EXPECT_EQ(status, 0);
 }
+
+// Buffers left at 0 follow the MTU: 64 KiB at 1500 (32 segments would be less), 32 full segments
+// at 9000; explicit sizes are kept.
+TEST_F(DirectTest, DefaultBuffersFollowTheMtu) {
+    for (std::uint16_t mtu : {std::uint16_t(1500), std::uint16_t(9000)}) {
+        std::vector<uint8_t> storage(dev::LoopbackPair::storage_for(8, mtu));
+        dev::LoopbackPair link(storage, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, mtu);
+        direct::DirectConfig c = config(kA, 0);
+        EXPECT_EQ(c.send_buffer, 0u);
+        direct::DirectBackend b(link.a(), -1, "a", c);
+        const std::size_t want = mtu == 1500 ? 64u * 1024 : 32u * 8960;
+        EXPECT_EQ(b.config().send_buffer, want) << "MTU " << mtu;
+        EXPECT_EQ(b.config().recv_buffer, want) << "MTU " << mtu;
+        EXPECT_EQ(b.config().tcp.mss, mtu - 40);
+        direct::DirectBackend fixed(link.b(), -1, "b", config(kB, 16 * 1024));
+        EXPECT_EQ(fixed.config().recv_buffer, 16u * 1024);
+    }
+}

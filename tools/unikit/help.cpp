@@ -72,7 +72,8 @@ docs/networking.md; ignored by host sockets where they do not apply):
   --log SPEC         log levels, e.g. net=debug,*=info
   --net-faults SPEC  inject faults on the net device, both directions, seeded:
                      loss=P,reorder=P,dup=P,corrupt=P,seed=N (P in percent, e.g. loss=5)
-  --tcp-buffer KiB   TCP send and receive buffer per connection (default 64)
+  --tcp-buffer KiB   TCP send and receive buffer per connection (default 64; 32 segments
+                     when the MTU makes that more: 280 at MTU 9000)
   -- ARGS...         arguments for the application (after the '--')
 
 Targets run as: unix - the image is executed directly (IMAGE [--net ..] [--block ..] -- ARGS);

@@ -56,6 +56,11 @@ DirectBackend::DirectBackend(dev::NetDevice& dev, uk_handle wait_handle, std::st
     const std::size_t mss = ifc_->mtu() - 40u < tcp::kMaxMss ? ifc_->mtu() - 40u : tcp::kMaxMss;
     if (cfg_.tcp.mss > mss || (cfg_.tcp.mss == tcp::TcpConfig{}.mss && mss > cfg_.tcp.mss))
         cfg_.tcp.mss = static_cast<uint16_t>(mss);
+    const std::size_t auto_buffer = DirectConfig::kAutoBufferSegments * cfg_.tcp.mss > DirectConfig::kAutoBufferMin
+                                        ? DirectConfig::kAutoBufferSegments * cfg_.tcp.mss
+                                        : DirectConfig::kAutoBufferMin;
+    if (cfg_.send_buffer == 0) cfg_.send_buffer = auto_buffer;
+    if (cfg_.recv_buffer == 0) cfg_.recv_buffer = auto_buffer;
     tx_slot_ = frame_slot(ifc_->mtu(), dev::TxQueue::kSlotOverhead, 1536 + 32);
     rx_slot_ = frame_slot(ifc_->mtu(), 0, 2048);
 

@@ -40,8 +40,13 @@ namespace unikit::net::direct {
 
 struct DirectConfig {
     std::size_t max_connections = 32;       // TCP connection slots (all states, incl. TIME-WAIT)
-    std::size_t send_buffer = 64 * 1024;    // per connection
-    std::size_t recv_buffer = 64 * 1024;    // per connection (the advertised window)
+    // Per connection (the receive buffer is the advertised window). 0, the default: 64 KiB, or
+    // 32 full-sized segments when the MTU makes that more (MTU 9000: 32 x 8960 = 280 KiB), so
+    // a window holds enough segments for ACKs to stay rare. `--tcp-buffer` sets both.
+    std::size_t send_buffer = 0;
+    std::size_t recv_buffer = 0;
+    static constexpr std::size_t kAutoBufferMin = 64 * 1024;
+    static constexpr std::size_t kAutoBufferSegments = 32;
     std::size_t max_listeners = 8;
     std::size_t udp_queue = 32;             // datagrams queued per UDP socket (2 KiB slots)
     std::size_t tx_queue_frames = 256;      // frames waiting for the device
