@@ -39,7 +39,11 @@ fail() {
   exit 1
 }
 cleanup() {
-  [ -n "$image_pid" ] && kill "$image_pid" 2>/dev/null && { sleep 0.2; kill -9 "$image_pid" 2>/dev/null; }
+  # SIGTERM (timeout passes it on to unikit, which stops the tender), SIGKILL after 2 s.
+  if [ -n "$image_pid" ] && kill "$image_pid" 2>/dev/null; then
+    for _ in $(seq 20); do kill -0 "$image_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$image_pid" 2>/dev/null
+  fi
   [ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null
   wait 2>/dev/null
   ip netns del "$ns" 2>/dev/null
@@ -60,7 +64,9 @@ inns ip link set $tap up
 start_image() {
   local app=$1 limit=$2
   shift 2
-  inns timeout -k 2 "$limit" "$UNIKIT" run "$IMAGES/$app.$target" --net service=tap:$tap "$@" \
+  # Not through the inns function: $! must be the process that becomes `timeout` (ip execs it),
+  # or cleanup's kill reaches only a subshell and the image outlives the test until its limit.
+  ip netns exec "$ns" timeout -k 2 "$limit" "$UNIKIT" run "$IMAGES/$app.$target" --net service=tap:$tap "$@" \
     >"$tmp/image.log" 2>&1 &
   image_pid=$!
 }
