@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define UK_ABI_VERSION 1
+#define UK_ABI_VERSION 2
 
 typedef int32_t uk_result;
 #define UK_OK 0
@@ -109,18 +109,30 @@ uk_result uk_device_lookup(const char *name, uk_device_kind kind, uk_handle *h);
 struct uk_net_info {
     uint8_t mac[6];   /* the MAC address this interface should use */
     uint16_t mtu;     /* largest IP packet (frame payload), e.g. 1500 */
+    /* The largest frame uk_net_read may deliver. 0 or mtu + 18 (header + VLAN tag): frames
+     * never exceed the MTU. Larger (up to 65535 + 18) when the host hands over receive-offload
+     * frames: an IPv4/TCP packet longer than the MTU (a coalesced/GSO segment, never an IP
+     * fragment), usually with UK_FRAME_CSUM_VALID set. Writes are still limited to mtu + 18. */
+    uint32_t max_rx_frame;
 };
 
 /* Returns UK_OK, or UK_EINVAL for a bad handle or a handle that is not a network device. */
 uk_result uk_net_get_info(uk_handle h, struct uk_net_info *info);
 
 /* One Ethernet frame (no FCS). For writes, `len` is the frame length and `cap` is ignored.
- * For reads, `data` points to `cap` writable bytes and the backend sets `len`. */
+ * For reads, `data` points to `cap` writable bytes and the backend sets `len` and `flags`.
+ * `flags` (UK_FRAME_*) is set by the backend on read (0 when it knows nothing) and ignored on
+ * write. */
 struct uk_frame {
     uint8_t *data;
     size_t cap;
     size_t len;
+    uint32_t flags;
 };
+/* The host verified this frame's L4 (TCP/UDP) checksum, or the frame never left the host and
+ * cannot have been corrupted (its checksum field may hold only the pseudo-header sum): do not
+ * verify it. */
+#define UK_FRAME_CSUM_VALID 0x1u
 
 /*
  * Send up to n frames, in order. *sent tells how many were taken (0..n); frames after those

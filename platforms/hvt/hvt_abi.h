@@ -67,7 +67,7 @@ struct hvt_yield {
 
 /* uk_net_write/uk_net_read: `frames` = guest address of n struct uk_frame (whose `data` are
  * guest addresses). Out: `done` (sent/received), `result` (uk_result), and for reads each
- * frame's `len`. */
+ * frame's `len` and `flags` (0: the monitor offers no receive offload). */
 struct hvt_net_io {
     int32_t handle;
     int32_t result; /* out */

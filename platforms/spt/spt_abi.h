@@ -13,7 +13,7 @@
 #include <unikit/platform.h>
 
 #define SPT_BOOT_MAGIC 0x544f4f4254505355ull /* "USPTBOOT" */
-#define SPT_BOOT_VERSION 1
+#define SPT_BOOT_VERSION 2
 #define SPT_DEVICE_NAME_MAX 32
 
 struct spt_device {
@@ -25,7 +25,10 @@ struct spt_device {
     uint16_t mtu;
     /* block */
     uint32_t block_size;
-    uint32_t reserved;
+    /* net: 1 when the TAP fd was opened with IFF_VNET_HDR, a 12-byte struct virtio_net_hdr_v1
+     * before every frame (readv/writev), and TUNSETOFFLOAD CSUM|TSO4|TSO6: reads may return
+     * GSO frames up to 64 KiB with a partial checksum. 0: plain frames (read/write). */
+    uint32_t vnet_hdr;
     uint64_t capacity;
 };
 

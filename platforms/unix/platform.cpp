@@ -434,6 +434,7 @@ uk_result uk_net_get_info(uk_handle h, struct uk_net_info* info) {
     if (!d || !info) return UK_EINVAL;
     std::memcpy(info->mac, d->mac.data(), 6);
     info->mtu = kMtu;
+    info->max_rx_frame = kMtu + 14 + 4;  // no receive offload
     return UK_OK;
 }
 
@@ -482,6 +483,7 @@ uk_result uk_net_read(uk_handle h, struct uk_frame* frames, size_t n, size_t* re
         if (r == 0) break;  // peer gone (socket) or nothing: treat as no frame
         if (static_cast<size_t>(r) > f.cap) continue;  // too big for its buffer: dropped
         f.len = static_cast<size_t>(r);
+        f.flags = 0;
         ++got;
     }
     *received = got;

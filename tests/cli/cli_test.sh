@@ -178,7 +178,7 @@ inspect)
   grep -qx "target:   unix" "$tmp/out" || fail "no 'target: unix' in: $(cat "$tmp/out")"
   grep -qx "app:      hello" "$tmp/out" || fail "no 'app: hello' in: $(cat "$tmp/out")"
   grep -qx "devices:  none" "$tmp/out" || fail "no 'devices: none' in: $(cat "$tmp/out")"
-  grep -q "^abi:      1" "$tmp/out" || fail "no abi line in: $(cat "$tmp/out")"
+  grep -q "^abi:      2" "$tmp/out" || fail "no abi line in: $(cat "$tmp/out")"
   grep -qE "^size:     [0-9]+ bytes \(file\), [0-9]+ bytes \(loaded\)" "$tmp/out" || fail "no size in: $(cat "$tmp/out")"
   run_cmd "$unikit" inspect "$probe"
   [ "$rc" = 0 ] || fail "exit status $rc"

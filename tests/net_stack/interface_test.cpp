@@ -497,3 +497,43 @@ TEST_F(InterfaceTest, SinkRefusalIsCounted) {
     ASSERT_TRUE(ifc->udp_send(1, kPeerIp, 2, pattern(4), 0));
     EXPECT_EQ(ifc->counters.tx_sink_full, 1u);
 }
+
+// Receive offload. Without rx_large, an IPv4 packet longer than the MTU is dropped, flagged or
+// not; with it, an unfragmented one up to 64 KiB is delivered, and the device's "checksum valid"
+// flag reaches the protocol handler (never for a fragment, nor without the flag). A fragment
+// longer than the MTU is still dropped.
+TEST_F(InterfaceTest, OversizePacketsOnlyFromAnOffloadDevice) {
+    struct Quiet final : IpProtocolHandler {
+        std::vector<std::pair<bool, std::size_t>> got;  // (l4_csum_valid, payload size)
+        void ip_input(const IpDatagram& d, uint64_t) override { got.emplace_back(d.l4_csum_valid, d.payload.size()); }
+    };
+    Bytes big = pattern(40 * 1024);
+    Bytes frame = eth(kOurMac, kPeerMac, EtherType::Ipv4, ipv4(kPeerIp, kOurIp, 6, big));
+    {
+        Quiet h;
+        ASSERT_TRUE(ifc->set_protocol_handler(6, &h));
+        ifc->receive(frame, 0, Interface::kRxCsumValid);
+        ifc->receive(frame, 0);
+        EXPECT_TRUE(h.got.empty());
+        EXPECT_EQ(ifc->counters.drop_too_long, 2u);
+        ASSERT_TRUE(ifc->set_protocol_handler(6, nullptr));
+    }
+    cfg.rx_large = true;
+    make();
+    Quiet h;
+    ASSERT_TRUE(ifc->set_protocol_handler(6, &h));
+    ifc->receive(frame, 0, Interface::kRxCsumValid);
+    ifc->receive(frame, 0);
+    rx_ip(ipv4(kPeerIp, kOurIp, 6, pattern(100)));
+    ASSERT_EQ(h.got.size(), 3u);
+    EXPECT_EQ(h.got[0], std::make_pair(true, big.size()));
+    EXPECT_EQ(h.got[1], std::make_pair(false, big.size()));
+    EXPECT_EQ(h.got[2], std::make_pair(false, std::size_t(100)));
+    EXPECT_EQ(ifc->counters.rx_large, 2u);
+    EXPECT_EQ(ifc->counters.rx_csum_valid, 1u);
+    // A fragment longer than the MTU: dropped even from an offload device.
+    ifc->receive(eth(kOurMac, kPeerMac, EtherType::Ipv4, ipv4(kPeerIp, kOurIp, 6, big, {.ident = 9, .more = true})), 0,
+                 Interface::kRxCsumValid);
+    EXPECT_EQ(h.got.size(), 3u);
+    EXPECT_EQ(ifc->counters.drop_too_long, 1u);
+}

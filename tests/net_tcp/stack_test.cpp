@@ -126,3 +126,41 @@ TEST(TcpStack, EphemeralPortsAreDistinct) {
     EXPECT_EQ(r.stack->connect(kLocal, (*a)->tuple().local_port, kRemote, 80, r.now).error(),
               TcpErrc::address_in_use);
 }
+
+// Receive offload: a 40 KiB segment (a GSO frame the host handed over whole, larger than the
+// MSS) whose checksum field holds garbage is accepted when the device vouched for the checksum,
+// and dropped as a bad segment when it did not.
+TEST(TcpStack, LargeSegmentChecksumSkippedOnlyWhenDeviceVouched) {
+    for (bool vouched : {true, false}) {
+        Rig r(Rig::test_config(), 8, 128 * 1024);
+        int li = *r.stack->listen(kLocal, 80, 1);
+        uint32_t iss = syn_from(r, 5000);
+        r.peer(5000, 80, 101, iss + 1, f::ack);
+        TcpConnection* c = r.stack->accept(li);
+        ASSERT_NE(c, nullptr);
+        ASSERT_LT(r.cfg.mss, 40u * 1024);
+        const std::vector<uint8_t> payload = bytes(40 * 1024, 7);
+        wire::TcpRepr h;
+        h.src_port = 5000;
+        h.dst_port = 80;
+        h.seq = 101;
+        h.ack = iss + 1;
+        h.flags = f::ack | f::psh;
+        h.window = 65535;
+        std::vector<uint8_t> seg(h.header_len() + payload.size());
+        ASSERT_TRUE(h.emit(seg, payload, kRemote, kLocal).has_value());
+        seg[16] ^= 0x5a;  // the checksum field: wrong (as a NEEDS_CSUM frame's partial sum would be)
+        const uint32_t bad_before = r.stack->stats().bad_segments;
+        r.stack->input(kRemote, kLocal, seg, r.now, vouched);
+        if (vouched) {
+            EXPECT_EQ(r.stack->stats().bad_segments, bad_before);
+            ASSERT_EQ(c->recv_available(), payload.size());
+            std::vector<uint8_t> got(payload.size());
+            EXPECT_EQ(c->recv(got, r.now), payload.size());
+            EXPECT_EQ(got, payload);
+        } else {
+            EXPECT_EQ(r.stack->stats().bad_segments, bad_before + 1);
+            EXPECT_EQ(c->recv_available(), 0u);
+        }
+    }
+}

@@ -15,11 +15,11 @@
 
 namespace unikit::tap {
 
-std::expected<int, std::string> open(const std::string& ifname) {
+std::expected<int, std::string> open(const std::string& ifname, bool offload) {
     int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return std::unexpected(devargs::tap_error(ifname, errno, true));
     struct ifreq ifr {};
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
     if (ifname.size() >= IFNAMSIZ) {
         ::close(fd);
         return std::unexpected("interface name '" + ifname + "' is too long");
@@ -29,6 +29,15 @@ std::expected<int, std::string> open(const std::string& ifname) {
         const int e = errno;
         ::close(fd);
         return std::unexpected(devargs::tap_error(ifname, e, false));
+    }
+    if (offload) {
+        int hdr = kVnetHdrLen;
+        const unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+        if (::ioctl(fd, TUNSETVNETHDRSZ, &hdr) != 0 || ::ioctl(fd, TUNSETOFFLOAD, off) != 0) {
+            const int e = errno;
+            ::close(fd);
+            return std::unexpected("cannot enable TAP offloads on '" + ifname + "': " + std::strerror(e));
+        }
     }
     return fd;
 }

@@ -16,12 +16,13 @@ namespace unikit::tender_devices {
 namespace {
 
 std::expected<Opened, std::string> open_net(const devargs::Attachment& at, std::span<const uint8_t, 6> random_mac,
-                                            std::string_view target) {
+                                            std::string_view target, bool tap_offload) {
     Opened d;
     if (at.backend == devargs::NetBackend::tap) {
-        auto fd = tap::open(at.ifname);
+        auto fd = tap::open(at.ifname, tap_offload);
         if (!fd) return std::unexpected(fd.error());
         d.fd = *fd;
+        d.vnet_hdr = tap_offload;
         d.mtu = tap::mtu(at.ifname);
     } else if (at.backend == devargs::NetBackend::user) {
         // A frame socket inherited from `unikit run` (unikit-netd at the other end): one frame
@@ -60,13 +61,14 @@ std::expected<Opened, std::string> open_block(const devargs::Attachment& at) {
 }  // namespace
 
 std::expected<Opened, std::string> open(const ManifestDevice& want, std::span<const devargs::Attachment> attached,
-                                        std::span<const uint8_t, 6> random_mac, std::string_view target) {
+                                        std::span<const uint8_t, 6> random_mac, std::string_view target,
+                                        bool tap_offload) {
     const devargs::Attachment* at = nullptr;
     for (const auto& a : attached)
         if (a.name == want.name) at = &a;
     if (!at || at->kind != want.kind)
         return std::unexpected(std::string("not attached: use ") + devargs::flag_for(want.kind) + " " + want.name + "=...");
-    return want.kind == UK_DEV_NET ? open_net(*at, random_mac, target) : open_block(*at);
+    return want.kind == UK_DEV_NET ? open_net(*at, random_mac, target, tap_offload) : open_block(*at);
 }
 
 }  // namespace unikit::tender_devices

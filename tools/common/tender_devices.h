@@ -22,6 +22,7 @@ struct Opened {
     // net
     uint16_t mtu = 0;
     std::array<uint8_t, 6> mac{};
+    bool vnet_hdr = false;  // a TAP opened with offload (tap::open): a virtio_net_hdr before each frame
     // block
     uint32_t block_size = 0;
     uint64_t capacity = 0;  // bytes, a multiple of block_size
@@ -31,7 +32,9 @@ struct Opened {
 // devargs::match leaves them). Without a mac= option the MAC is `random_mac` made unicast and
 // locally administered. `target` names the program's target in the refusal "only tap: and user
 // network devices are supported by spt".
+// `tap_offload` (the spt tender): TAP devices are opened with receive offload (tap::open).
 std::expected<Opened, std::string> open(const ManifestDevice& want, std::span<const devargs::Attachment> attached,
-                                        std::span<const uint8_t, 6> random_mac, std::string_view target);
+                                        std::span<const uint8_t, 6> random_mac, std::string_view target,
+                                        bool tap_offload = false);
 
 }  // namespace unikit::tender_devices

@@ -128,6 +128,7 @@ uk_result uk_net_get_info(uk_handle h, struct uk_net_info* info) {
     if (!d || !info) return UK_EINVAL;
     uk_memcpy(info->mac, d->mac, 6);
     info->mtu = d->mtu;
+    info->max_rx_frame = uint32_t(d->mtu) + 14 + 4;  // no receive offload
     return UK_OK;
 }
 

@@ -517,6 +517,7 @@ void hc_net(Guest& g, uint32_t a, bool write) {
             }
             if (static_cast<size_t>(n) > f.cap) { --i; continue; }  // too long: dropped
             f.len = static_cast<size_t>(n);
+            f.flags = 0;
             std::memcpy(frames + i * sizeof f, &f, sizeof f);
             ++io.done;
         }

@@ -9,6 +9,7 @@ namespace spt::sys {
 
 enum : long {
     nr_readv = 19,
+    nr_writev = 20,
     nr_write = 1,
     nr_pread64 = 17,
     nr_pwrite64 = 18,

@@ -119,6 +119,7 @@ void install_seccomp(const std::vector<spt_device>& devs, int epfd) {
         if (d.kind == UK_DEV_NET) {
             allow(SCMP_SYS(write), 1, fd_is(d.fd));
             allow(SCMP_SYS(readv), 1, fd_is(d.fd));
+            if (d.vnet_hdr) allow(SCMP_SYS(writev), 1, fd_is(d.fd));  // header + frame
         } else {
             allow(SCMP_SYS(pread64), 1, fd_is(d.fd));
             allow(SCMP_SYS(pwrite64), 1, fd_is(d.fd));
@@ -207,7 +208,8 @@ int main(int argc, char** argv) {
     for (const auto& want : man.devices) {
         const std::string what = "device '" + want.name + "'";
         auto o = unikit::tender_devices::open(want, opt.devices,
-                                              std::span<const uint8_t, 6>(entropy + 32 + 6 * (devs.size() % 5), 6), "spt");
+                                              std::span<const uint8_t, 6>(entropy + 32 + 6 * (devs.size() % 5), 6), "spt",
+                                              /*tap_offload=*/true);
         if (!o) die(what + ": " + o.error());
         spt_device d{};
         std::memcpy(d.name, want.name.c_str(), std::min<size_t>(want.name.size(), SPT_DEVICE_NAME_MAX - 1));
@@ -215,6 +217,7 @@ int main(int argc, char** argv) {
         d.fd = o->fd;
         if (want.kind == UK_DEV_NET) {
             d.mtu = o->mtu;
+            d.vnet_hdr = o->vnet_hdr ? 1 : 0;
             std::memcpy(d.mac, o->mac.data(), 6);
             struct epoll_event ev {};
             ev.events = EPOLLIN;

@@ -116,6 +116,7 @@ uk_result NetDriver::read(uk_frame* frames, size_t n, size_t* received) {
         } else {
             __builtin_memcpy(frames[got].data, buf + hdr_len_, flen);
             frames[got].len = flen;
+            frames[got].flags = 0;
             ++got;
         }
         // The buffer goes straight back to the device (as the next free descriptor).

@@ -22,11 +22,17 @@ inline constexpr std::size_t kVlanTagLen = 4;
 // The largest frame a device with this MTU carries (header + MTU + a VLAN tag, no FCS).
 constexpr std::size_t max_frame_len(std::uint16_t mtu) { return kEthHeaderLen + kVlanTagLen + mtu; }
 
-// A receive buffer: `cap` writable bytes at `data`; the device sets `len`.
+// Frame::flags, set by the device on receive (0 when it knows nothing).
+// kFrameCsumValid: the host verified the frame's L4 (TCP/UDP) checksum or the frame never
+// crossed a wire (its checksum field may hold only the pseudo-header sum): do not verify it.
+inline constexpr std::uint32_t kFrameCsumValid = 0x1;
+
+// A receive buffer: `cap` writable bytes at `data`; the device sets `len` and `flags`.
 struct Frame {
     std::uint8_t* data = nullptr;
     std::size_t cap = 0;
     std::size_t len = 0;
+    std::uint32_t flags = 0;  // kFrame*
     std::span<std::uint8_t> bytes() const { return {data, len}; }
 };
 
@@ -53,6 +59,9 @@ public:
     virtual MacBytes mac() const = 0;
     // Largest IP packet (frame payload), e.g. 1500.
     virtual std::uint16_t mtu() const = 0;
+    // The largest frame receive() may deliver: max_frame_len(mtu()), or more when the host hands
+    // over receive-offload frames (an IPv4/TCP packet longer than the MTU, never a fragment).
+    virtual std::size_t max_rx_frame() const { return max_frame_len(mtu()); }
 
 protected:
     ~NetDevice() = default;

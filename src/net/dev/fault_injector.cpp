@@ -41,17 +41,19 @@ Result<std::size_t> FaultInjector::receive(std::span<Frame> frames) {
         if (d.corrupt && f.len > 0) {
             std::uint64_t bit = d.corrupt_at % (f.len * 8);
             f.data[bit / 8] ^= std::uint8_t(1u << (bit % 8));
+            f.flags &= ~kFrameCsumValid;
             ++rx_stats.corrupted;
         }
-        if (d.reorder && rx_hold_.push(Held{call + 1}, f.bytes())) {
+        if (d.reorder && rx_hold_.push(Held{call + 1, f.flags}, f.bytes())) {
             ++rx_stats.reordered;
             continue;
         }
-        if (d.duplicate && rx_hold_.push(Held{call + 1}, f.bytes())) ++rx_stats.duplicated;
+        if (d.duplicate && rx_hold_.push(Held{call + 1, f.flags}, f.bytes())) ++rx_stats.duplicated;
         if (w != i) {
             if (frames[w].cap < f.len) continue;  // cannot move it: lost
             std::memmove(frames[w].data, f.data, f.len);
             frames[w].len = f.len;
+            frames[w].flags = f.flags;
         }
         ++w;
     }
@@ -61,6 +63,7 @@ Result<std::size_t> FaultInjector::receive(std::span<Frame> frames) {
         if (frames[w].cap >= rec.data.size()) {
             std::memcpy(frames[w].data, rec.data.data(), rec.data.size());
             frames[w].len = rec.data.size();
+            frames[w].flags = rec.meta.flags;
             ++w;
         }
         rx_hold_.pop();

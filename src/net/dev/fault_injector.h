@@ -5,7 +5,8 @@
 //
 // Semantics per frame (each direction independently, in this order):
 //   drop      the frame disappears;
-//   corrupt   one random bit of one random byte is flipped;
+//   corrupt   one random bit of one random byte is flipped (on receive, the frame loses
+//             kFrameCsumValid: the damage happened after the host checked it);
 //   reorder   the frame is held back and delivered after the frames of the next call;
 //   duplicate a copy is held back and delivered after the frames of the next call.
 // Held frames live in caller storage; when it is full, the fault is skipped (the frame passes).
@@ -50,6 +51,8 @@ public:
     Result<std::size_t> transmit(std::span<const FrameRef> frames) override;
     MacBytes mac() const override { return inner_.mac(); }
     std::uint16_t mtu() const override { return inner_.mtu(); }
+    // Frames larger than a hold slot pass without reorder/duplicate faults.
+    std::size_t max_rx_frame() const override { return inner_.max_rx_frame(); }
 
     // Frames held back in each direction (delivered by the next receive / transmit call).
     std::size_t rx_held() const { return rx_hold_.size(); }
@@ -66,6 +69,7 @@ private:
     Decision decide(const FaultConfig& c);
     struct Held {
         std::uint64_t release_call;  // deliver in the call with this number (or later)
+        std::uint32_t flags = 0;     // rx: Frame::flags
     };
 
     NetDevice& inner_;

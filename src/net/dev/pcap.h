@@ -58,6 +58,7 @@ public:
     Result<std::size_t> transmit(std::span<const FrameRef> frames) override;
     MacBytes mac() const override { return inner_.mac(); }
     std::uint16_t mtu() const override { return inner_.mtu(); }
+    std::size_t max_rx_frame() const override { return inner_.max_rx_frame(); }
 
     std::uint64_t records = 0;
 

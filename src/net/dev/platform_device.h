@@ -19,13 +19,16 @@ public:
     Result<std::size_t> transmit(std::span<const FrameRef> frames) override;
     MacBytes mac() const override { return mac_; }
     std::uint16_t mtu() const override { return mtu_; }
+    std::size_t max_rx_frame() const override { return max_rx_; }
     uk_handle handle() const { return h_; }
 
 private:
-    PlatformNetDevice(uk_handle h, MacBytes m, std::uint16_t mtu) : h_(h), mac_(m), mtu_(mtu) {}
+    PlatformNetDevice(uk_handle h, MacBytes m, std::uint16_t mtu, std::size_t max_rx)
+        : h_(h), mac_(m), mtu_(mtu), max_rx_(max_rx) {}
     uk_handle h_;
     MacBytes mac_;
     std::uint16_t mtu_;
+    std::size_t max_rx_;
 };
 
 }  // namespace unikit::net::dev

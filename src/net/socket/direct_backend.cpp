@@ -50,6 +50,8 @@ DirectBackend::DirectBackend(dev::NetDevice& dev, uk_handle wait_handle, std::st
     std::uint16_t mtu = dev_.mtu();
     icfg.mtu = mtu > stack::Interface::kMaxMtu ? stack::Interface::kMaxMtu : mtu;
     icfg.ident_seed = static_cast<std::uint16_t>(rng_.next_u64());
+    // Receive offload: the device may hand over IPv4/TCP packets longer than the MTU.
+    icfg.rx_large = dev_.max_rx_frame() > dev::max_frame_len(mtu);
     ifc_ = new stack::Interface(wire::MacAddr{dev_.mac()}, *this, icfg);
     // The MSS follows the MTU (as Linux derives it from the route's MTU): a jumbo MTU means
     // jumbo segments, up to the engine's kMaxMss.
@@ -63,6 +65,12 @@ DirectBackend::DirectBackend(dev::NetDevice& dev, uk_handle wait_handle, std::st
     if (cfg_.recv_buffer == 0) cfg_.recv_buffer = auto_buffer;
     tx_slot_ = frame_slot(ifc_->mtu(), dev::TxQueue::kSlotOverhead, 1536 + 32);
     rx_slot_ = frame_slot(ifc_->mtu(), 0, 2048);
+    if (icfg.rx_large) {
+        // Receive-offload frames up to 64 KiB: fewer, larger buffers (kRxBatchLarge of them,
+        // ~2 MiB), each a single readv() for up to ~45 MTU-sized segments.
+        rx_slot_ = (dev_.max_rx_frame() + 63) & ~std::size_t{63};
+        rx_batch_ = kRxBatchLarge;
+    }
 
     const std::size_t per_conn = cfg_.send_buffer + cfg_.recv_buffer;
     conn_storage_ = new std::uint8_t[per_conn * cfg_.max_connections];
@@ -86,7 +94,7 @@ DirectBackend::DirectBackend(dev::NetDevice& dev, uk_handle wait_handle, std::st
 
     txq_storage_ = new std::uint8_t[cfg_.tx_queue_frames * tx_slot_];
     txq_ = new dev::TxQueue(std::span<std::uint8_t>(txq_storage_, cfg_.tx_queue_frames * tx_slot_), tx_slot_);
-    rx_storage_ = new std::uint8_t[kRxBatch * rx_slot_];
+    rx_storage_ = new std::uint8_t[rx_batch_ * rx_slot_];
 
     timer_.set_callback(
         [](void* self) {
@@ -205,8 +213,8 @@ void DirectBackend::round() {
     // Input, in batches; bounded per turn so the app's tasks get to run.
     dev::Frame frames[kRxBatch];
     for (int r = 0; r < kMaxRxRoundsPerTurn; ++r) {
-        for (std::size_t i = 0; i < kRxBatch; ++i) frames[i] = dev::Frame{rx_storage_ + i * rx_slot_, rx_slot_, 0};
-        auto got = dev_.receive(std::span<dev::Frame>(frames, kRxBatch));
+        for (std::size_t i = 0; i < rx_batch_; ++i) frames[i] = dev::Frame{rx_storage_ + i * rx_slot_, rx_slot_, 0, 0};
+        auto got = dev_.receive(std::span<dev::Frame>(frames, rx_batch_));
         if (!got) {
             lg.warn("receive failed: {}", to_string(got.error()));
             break;
@@ -214,10 +222,16 @@ void DirectBackend::round() {
         if (*got == 0) break;
         ++stats_.rx_batches;
         stats_.rx_frames += *got;
-        for (std::size_t i = 0; i < *got; ++i) ifc_->receive(frames[i].bytes(), now_);
+        for (std::size_t i = 0; i < *got; ++i)
+            ifc_->receive(frames[i].bytes(), now_,
+                          (frames[i].flags & dev::kFrameCsumValid) ? stack::Interface::kRxCsumValid : 0);
+        if (!logged_large_rx_ && ifc_->counters.rx_large > 0) {  // once: offload is really in use
+            logged_large_rx_ = true;
+            lg.info("receive offload: the host delivers packets larger than the MTU ({})", ifc_->mtu());
+        }
         tcp_->flush_acks(now_);  // one (stretch) ACK per connection per batch
         flush();                 // ACKs and replies go out with each batch
-        if (*got < kRxBatch) break;
+        if (*got < rx_batch_) break;
         if (r + 1 == kMaxRxRoundsPerTurn) kicked_ = true;  // more may be waiting: come back soon
     }
     // Datagrams for UDP sockets (and DHCP).
@@ -304,7 +318,7 @@ bool DirectBackend::send_frame(std::span<const std::uint8_t> frame) {
 }
 
 void DirectBackend::ip_input(const stack::IpDatagram& d, std::uint64_t now) {
-    if (d.protocol == 6 && !d.dst.is_broadcast()) tcp_->input(d.src, d.dst, d.payload, now);
+    if (d.protocol == 6 && !d.dst.is_broadcast()) tcp_->input(d.src, d.dst, d.payload, now, d.l4_csum_valid);
 }
 
 void DirectBackend::transmit(Ipv4Addr src, Ipv4Addr dst, std::span<const uint8_t> segment) {

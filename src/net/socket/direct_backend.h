@@ -229,7 +229,10 @@ private:
     dev::TxQueue* txq_ = nullptr;
     std::uint8_t* rx_storage_ = nullptr;
     static constexpr std::size_t kRxBatch = 64;
-    std::size_t rx_slot_ = 2048;  // one received frame: 2 KiB, more for a jumbo MTU
+    static constexpr std::size_t kRxBatchLarge = 32;  // buffers when the device has receive offload
+    std::size_t rx_batch_ = kRxBatch;
+    bool logged_large_rx_ = false;
+    std::size_t rx_slot_ = 2048;  // one received frame: 2 KiB, more for a jumbo MTU, 64 KiB with offload
     std::size_t tx_slot_ = 1536 + 32;
 
     Task<void> driver_;

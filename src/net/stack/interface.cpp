@@ -58,7 +58,7 @@ bool Interface::is_broadcast_for_us(Ipv4Addr a) const {
 
 // ---- input ------------------------------------------------------------------------------------
 
-void Interface::receive(std::span<const std::uint8_t> frame, std::uint64_t now) {
+void Interface::receive(std::span<const std::uint8_t> frame, std::uint64_t now, std::uint32_t flags) {
     ++counters.rx_frames;
     auto eth = wire::EthernetFrame::check(frame);
     if (!eth) {
@@ -77,7 +77,7 @@ void Interface::receive(std::span<const std::uint8_t> frame, std::uint64_t now) 
     }
     switch (eth->ethertype()) {
         case wire::EtherType::Arp: arp_input(eth->payload(), now); break;
-        case wire::EtherType::Ipv4: ipv4_input(eth->payload(), link_bcast, now); break;
+        case wire::EtherType::Ipv4: ipv4_input(eth->payload(), link_bcast, now, (flags & kRxCsumValid) != 0); break;
         default: ++counters.drop_ethertype; break;
     }
 }
@@ -131,12 +131,23 @@ void Interface::arp_learn(Ipv4Addr ip, MacAddr mac, bool create, std::uint64_t n
     flush_pending(ip, mac);
 }
 
-void Interface::ipv4_input(std::span<const std::uint8_t> payload, bool link_bcast, std::uint64_t now) {
+void Interface::ipv4_input(std::span<const std::uint8_t> payload, bool link_bcast, std::uint64_t now,
+                           bool csum_valid) {
     auto pkt = wire::Ipv4Packet::check(payload);
     if (!pkt) {
         ++counters.drop_malformed;
         return;
     }
+    // Longer than the MTU: only a receive-offload packet from a device that delivers them,
+    // and never a fragment (fragments are cut to the sender's MTU).
+    if (pkt->total_len() > cfg_.mtu) {
+        if (!cfg_.rx_large || pkt->is_fragment()) {
+            ++counters.drop_too_long;
+            return;
+        }
+        ++counters.rx_large;
+    }
+    if (csum_valid) ++counters.rx_csum_valid;
     auto ip = wire::Ipv4Repr::parse(*pkt, true);
     if (!ip) {
         if (ip.error() == wire::WireError::BadChecksum) ++counters.drop_bad_checksum;
@@ -160,13 +171,14 @@ void Interface::ipv4_input(std::span<const std::uint8_t> payload, bool link_bcas
         ++counters.drop_ttl;
         return;
     }
-    IpDatagram d{ip->src, ip->dst, ip->protocol, ip->ttl, pkt->payload()};
+    IpDatagram d{ip->src, ip->dst, ip->protocol, ip->ttl, pkt->payload(), csum_valid && !pkt->is_fragment()};
     if (pkt->is_fragment()) {
         auto out = reasm_.add(FragKey{ip->src, ip->dst, ip->protocol, ip->ident}, pkt->frag_offset(),
                               pkt->more_frags(), pkt->payload(), now);
         if (out.status == Reassembler::Status::dropped) ++counters.drop_fragment;
         if (out.status != Reassembler::Status::complete) return;
         d.payload = out.payload;
+        d.l4_csum_valid = false;
         deliver(d, {}, to_bcast, now);  // no ICMP errors about reassembled datagrams
         return;
     }
@@ -227,7 +239,7 @@ void Interface::udp_input(const IpDatagram& d, std::span<const std::uint8_t> quo
         ++counters.drop_malformed;
         return;
     }
-    auto udp = wire::UdpRepr::parse(*pkt, d.src, d.dst, true);
+    auto udp = wire::UdpRepr::parse(*pkt, d.src, d.dst, !d.l4_csum_valid);
     if (!udp) {
         if (udp.error() == wire::WireError::BadChecksum) ++counters.drop_bad_checksum;
         else ++counters.drop_malformed;

@@ -50,6 +50,10 @@ struct InterfaceConfig {
     std::uint32_t icmp_error_burst = 10;
     std::uint64_t icmp_error_interval_ns = 100 * kMillisecond;
     bool reply_to_broadcast_echo = false;
+    // The device hands over receive-offload frames (NetDevice::max_rx_frame() > the MTU's):
+    // accept unfragmented IPv4 packets up to 65535 bytes. Otherwise a packet longer than the
+    // MTU is dropped (drop_too_long).
+    bool rx_large = false;
 };
 
 // Counters: plain fields, read them directly.
@@ -60,6 +64,9 @@ struct InterfaceCounters {
     std::uint64_t drop_ethertype = 0;        // not IPv4/ARP
     std::uint64_t drop_malformed = 0;        // Ethernet/ARP/IPv4/ICMP/UDP failed to check or parse
     std::uint64_t drop_bad_checksum = 0;     // IPv4 header, ICMP or UDP checksum
+    std::uint64_t drop_too_long = 0;         // IPv4 packet longer than the MTU (see rx_large)
+    std::uint64_t rx_large = 0;              // accepted IPv4 packets longer than the MTU
+    std::uint64_t rx_csum_valid = 0;         // frames flagged kRxCsumValid (L4 checksum not verified)
     std::uint64_t drop_not_for_us_ip = 0;    // IPv4 destination not ours
     std::uint64_t drop_bad_src = 0;          // IPv4 source broadcast/multicast/ours
     std::uint64_t drop_ttl = 0;              // TTL 0
@@ -86,6 +93,8 @@ struct IpDatagram {
     std::uint8_t protocol = 0;
     std::uint8_t ttl = 0;
     std::span<const std::uint8_t> payload;  // valid during the call only
+    // The device vouched for the L4 checksum (Interface::kRxCsumValid): do not verify it.
+    bool l4_csum_valid = false;
 };
 
 // A protocol on top of IPv4 (TCP: protocol 6). Called synchronously from receive(); it may
@@ -131,8 +140,10 @@ public:
     const InterfaceConfig& config() const { return cfg_; }
 
     // --- driving -----------------------------------------------------------------------------
-    // One received Ethernet frame (without FCS).
-    void receive(std::span<const std::uint8_t> frame, std::uint64_t now);
+    // One received Ethernet frame (without FCS). flags: kRxCsumValid when the device vouched for
+    // the frame's TCP/UDP checksum (dev::kFrameCsumValid): it is then not verified.
+    static constexpr std::uint32_t kRxCsumValid = 0x1;
+    void receive(std::span<const std::uint8_t> frame, std::uint64_t now, std::uint32_t flags = 0);
     // Runs timers (ARP retries and expiry, reassembly timeouts).
     void poll(std::uint64_t now);
     // When poll() must run next (kNever if nothing is pending).
@@ -179,7 +190,7 @@ private:
     };
 
     void arp_input(std::span<const std::uint8_t> payload, std::uint64_t now);
-    void ipv4_input(std::span<const std::uint8_t> payload, bool link_broadcast, std::uint64_t now);
+    void ipv4_input(std::span<const std::uint8_t> payload, bool link_broadcast, std::uint64_t now, bool csum_valid);
     void deliver(const IpDatagram& d, std::span<const std::uint8_t> quote, bool to_broadcast, std::uint64_t now);
     void icmp_input(const IpDatagram& d, bool to_broadcast, std::uint64_t now);
     void udp_input(const IpDatagram& d, std::span<const std::uint8_t> quote, bool to_broadcast, std::uint64_t now);

@@ -143,9 +143,9 @@ void TcpStack::release(TcpConnection* c, Instant now) {
     reap(*c);
 }
 
-void TcpStack::input(Ipv4Addr src, Ipv4Addr dst, std::span<const uint8_t> segment, Instant now) {
+void TcpStack::input(Ipv4Addr src, Ipv4Addr dst, std::span<const uint8_t> segment, Instant now, bool csum_valid) {
     TcpSegment seg;
-    auto r = wire::parse_tcp(segment, src, dst, &seg.payload);
+    auto r = wire::parse_tcp(segment, src, dst, &seg.payload, !csum_valid);
     if (!r) {
         ++stats_.bad_segments;
         return;

@@ -79,8 +79,9 @@ public:
     // remains, RFC 2525 §2.17) and its slot is reused once it reaches CLOSED.
     void release(TcpConnection* c, Instant now);
 
-    // A TCP segment from IPv4 src to local address dst. Verifies the checksum.
-    void input(Ipv4Addr src, Ipv4Addr dst, std::span<const uint8_t> segment, Instant now);
+    // A TCP segment from IPv4 src to local address dst. Verifies the checksum unless
+    // csum_valid (the device vouched for it: receive offload).
+    void input(Ipv4Addr src, Ipv4Addr dst, std::span<const uint8_t> segment, Instant now, bool csum_valid = false);
     // The same for an already parsed and verified segment.
     void input_parsed(Ipv4Addr src, Ipv4Addr dst, const TcpSegment& seg, Instant now);
     void on_timer(Instant now);

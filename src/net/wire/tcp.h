@@ -147,7 +147,9 @@ struct TcpRepr {
 void fill_tcp_checksum(std::span<uint8_t> segment, Ipv4Addr src, Ipv4Addr dst);
 
 // check + verify checksum + parse, in one call. payload_out (optional) receives the payload.
+// verify_checksum false: the device vouched for it (receive offload); it is not looked at.
 WireResult<TcpRepr> parse_tcp(std::span<const uint8_t> bytes, Ipv4Addr src, Ipv4Addr dst,
-                                           std::span<const uint8_t>* payload_out = nullptr);
+                                           std::span<const uint8_t>* payload_out = nullptr,
+                                           bool verify_checksum = true);
 
 }  // namespace unikit::net::wire
