@@ -1,8 +1,10 @@
 #include "support/broken_images.h"
 
 #include <cstring>
+#include <string>
 
 #include "support/process.h"
+#include <unikit/platform.h>
 
 namespace uktest {
 
@@ -65,7 +67,7 @@ std::vector<BrokenImage> broken_images(Breakage kind, const std::vector<uint8_t>
         // namesz(4) descsz(4) type(4) "unikit\0\0", then struct uk_manifest: magic, abi, target[16].
         const uint64_t off = peek<uint64_t>(img, note + 8);
         poke<uint32_t>(add("magic", "malformed manifest: bad magic"), off + 20, 0xdeadbeef);
-        poke<uint32_t>(add("abi", "built for platform ABI version 99, this " + std::string(who) + " implements 1"),
+        poke<uint32_t>(add("abi", "built for platform ABI version 99, this " + std::string(who) + " implements " + std::to_string(UK_ABI_VERSION)),
                        off + 24, 99);
         auto& t = add("target", "built for target " + std::string(other_target) + ", not " + std::string(target));
         std::memset(t.data() + off + 28, 0, 16);

@@ -139,10 +139,17 @@ echo_udp)  # UDP forward to apps/echo
   port_free "$p1" udp || fail "udp port $p1 still bound"
   ;;
 port_in_use)  # refused before the image starts, one clear line, exit 2
-  python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$p1)); s.listen(1); time.sleep(30)" &
-  holder=$!; run_pids+=("$holder")
-  wait_for bash -c "! python3 -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1',$p1))\""
-  as_user "$UNIKIT" run "$img" --net user -p "$p2:80" -p "$p1:80" >"$tmp/out.log" 2>&1
+  # Hold p1 ourselves; if a parallel test took it first, the holder dies: pick another port.
+  for _ in 1 2 3 4 5; do
+    python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$p1)); s.listen(1); time.sleep(30)" &
+    holder=$!; run_pids+=("$holder")
+    wait_for bash -c "! python3 -c \"import socket; s=socket.socket(); s.bind(('127.0.0.1',$p1))\""
+    kill -0 "$holder" 2>/dev/null && break
+    p1=$(free_port)
+  done
+  kill -0 "$holder" 2>/dev/null || fail "could not hold a port for the test"
+  # --timeout bounds the run if the refusal does not come (the test then fails on the status).
+  as_user "$UNIKIT" run "$img" --net user -p "$p2:80" -p "$p1:80" --timeout 20 >"$tmp/out.log" 2>&1
   rc=$?
   [ "$rc" = 2 ] || fail "exit status $rc, expected 2"
   grep -q "host port 127.0.0.1:$p1/tcp is already in use" "$tmp/out.log" || fail "message: $(cat "$tmp/out.log")"
