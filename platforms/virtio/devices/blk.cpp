@@ -81,12 +81,10 @@ uk_result BlkDriver::request(uint32_t type, uint64_t offset, uint8_t* data, uint
     return *st == kBlkSOk ? UK_OK : UK_EIO;
 }
 
-uk_result BlkDriver::read(uint64_t offset, void* buf, size_t len) {
-    if (uk_result r = check(offset, buf, len); r != UK_OK) return r;
-    auto* p = static_cast<uint8_t*>(buf);
+uk_result BlkDriver::transfer(uint32_t type, uint64_t offset, uint8_t* p, size_t len) {
     while (len) {
         uint32_t n = len < max_request_ ? uint32_t(len) : max_request_;
-        if (uk_result r = request(kBlkTIn, offset, p, n); r != UK_OK) return r;
+        if (uk_result r = request(type, offset, p, n); r != UK_OK) return r;
         p += n;
         offset += n;
         len -= n;
@@ -94,18 +92,16 @@ uk_result BlkDriver::read(uint64_t offset, void* buf, size_t len) {
     return UK_OK;
 }
 
+uk_result BlkDriver::read(uint64_t offset, void* buf, size_t len) {
+    if (uk_result r = check(offset, buf, len); r != UK_OK) return r;
+    return transfer(kBlkTIn, offset, static_cast<uint8_t*>(buf), len);
+}
+
 uk_result BlkDriver::write(uint64_t offset, const void* buf, size_t len) {
     if (uk_result r = check(offset, buf, len); r != UK_OK) return r;
     if (read_only_) return UK_EIO;
-    auto* p = static_cast<uint8_t*>(const_cast<void*>(buf));
-    while (len) {
-        uint32_t n = len < max_request_ ? uint32_t(len) : max_request_;
-        if (uk_result r = request(kBlkTOut, offset, p, n); r != UK_OK) return r;
-        p += n;
-        offset += n;
-        len -= n;
-    }
-    return UK_OK;
+    // The device only reads the buffer of an OUT request.
+    return transfer(kBlkTOut, offset, static_cast<uint8_t*>(const_cast<void*>(buf)), len);
 }
 
 }  // namespace unikit::virtio

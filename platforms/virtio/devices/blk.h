@@ -34,6 +34,8 @@ public:
 private:
     uk_result check(uint64_t offset, const void* buf, size_t len) const;
     uk_result request(uint32_t type, uint64_t offset, uint8_t* data, uint32_t len);
+    // A read or write split into requests of at most max_request_ bytes.
+    uk_result transfer(uint32_t type, uint64_t offset, uint8_t* data, size_t len);
 
     Transport* t_ = nullptr;
     char what_[48] = {};
