@@ -35,7 +35,7 @@ struct NetFixture : ::testing::Test {
         net.init(dev, 0);
     }
     uk_result send(const std::vector<uint8_t>& f, size_t* sent) {
-        uk_frame uf{const_cast<uint8_t*>(f.data()), 0, f.size()};
+        uk_frame uf{const_cast<uint8_t*>(f.data()), 0, f.size(), 0};
         return net.write(&uf, 1, sent);
     }
 };
@@ -71,7 +71,7 @@ TEST_F(NetFixture, JumboMtuIsCappedAtTheStackMaximum) {
     auto f = frame_of(9000 + 14, 1);
     ASSERT_TRUE(dev.inject_rx(f));
     std::vector<uint8_t> buf(9100);
-    uk_frame uf{buf.data(), buf.size(), 0};
+    uk_frame uf{buf.data(), buf.size(), 0, 0};
     size_t got = 0;
     ASSERT_EQ(net.read(&uf, 1, &got), UK_OK);
     EXPECT_EQ(uf.len, f.size());
@@ -113,7 +113,7 @@ TEST_F(NetFixture, LegacyHeaderIsTenBytesInItsOwnDescriptor) {
     // And receive strips 10 bytes.
     ASSERT_TRUE(dev.inject_rx(f));
     std::vector<uint8_t> buf(2000);
-    uk_frame uf{buf.data(), buf.size(), 0};
+    uk_frame uf{buf.data(), buf.size(), 0, 0};
     size_t got = 0;
     ASSERT_EQ(net.read(&uf, 1, &got), UK_OK);
     EXPECT_EQ(std::vector<uint8_t>(buf.begin(), buf.begin() + uf.len), f);
@@ -124,7 +124,7 @@ TEST_F(NetFixture, BatchWriteAndFullRingGivesAgain) {
     std::vector<std::vector<uint8_t>> fs;
     std::vector<uk_frame> ufs;
     for (int i = 0; i < 12; ++i) fs.push_back(frame_of(64 + i, uint8_t(i)));
-    for (auto& f : fs) ufs.push_back({f.data(), 0, f.size()});
+    for (auto& f : fs) ufs.push_back({f.data(), 0, f.size(), 0});
     size_t sent = 99;
     ASSERT_EQ(net.write(ufs.data(), ufs.size(), &sent), UK_OK);
     EXPECT_EQ(sent, 8u);  // the ring holds 8
@@ -147,7 +147,7 @@ TEST_F(NetFixture, WriteArgumentChecks) {
     start(8);
     auto ok = frame_of(1500 + 18, 1);
     auto big = frame_of(1500 + 19, 1);
-    uk_frame two[2] = {{ok.data(), 0, ok.size()}, {big.data(), 0, big.size()}};
+    uk_frame two[2] = {{ok.data(), 0, ok.size(), 0}, {big.data(), 0, big.size(), 0}};
     size_t sent = 5;
     EXPECT_EQ(net.write(two, 2, &sent), UK_EINVAL);  // nothing taken when one frame is too long
     EXPECT_EQ(sent, 0u);
@@ -169,7 +169,7 @@ TEST_F(NetFixture, ReadBatchesAndRefills) {
     uk_frame uf[3];
     for (int i = 0; i < 3; ++i) {
         b[i].resize(1600);
-        uf[i] = {b[i].data(), b[i].size(), 0};
+        uf[i] = {b[i].data(), b[i].size(), 0, 0};
     }
     EXPECT_EQ(net.read(uf, 3, &got), UK_AGAIN);
     EXPECT_EQ(got, 0u);
@@ -195,7 +195,7 @@ TEST_F(NetFixture, OversizeFrameIsDroppedNotTruncated) {
     ASSERT_TRUE(dev.inject_rx(frame_of(200, 1)));
     ASSERT_TRUE(dev.inject_rx(frame_of(50, 2)));
     std::vector<uint8_t> buf(100, 0xee);
-    uk_frame uf{buf.data(), buf.size(), 0};
+    uk_frame uf{buf.data(), buf.size(), 0, 0};
     size_t got = 0;
     ASSERT_EQ(net.read(&uf, 1, &got), UK_OK);
     EXPECT_EQ(got, 1u);
@@ -214,13 +214,13 @@ TEST_F(NetFixture, RingsWrapAroundTheSixteenBitIndex) {
     // 70000 frames each way through 8-entry rings: the ring positions wrap thousands of times
     // and the 16-bit indices wrap once.
     std::vector<uint8_t> buf(1600);
-    uk_frame in{buf.data(), buf.size(), 0};
+    uk_frame in{buf.data(), buf.size(), 0, 0};
     size_t n = 0;
     for (uint32_t i = 0; i < 70000; ++i) {
         uint8_t f[64];
         std::memcpy(f, &i, 4);
         std::memset(f + 4, uint8_t(i), 60);
-        uk_frame out{f, 0, sizeof f};
+        uk_frame out{f, 0, sizeof f, 0};
         ASSERT_EQ(net.write(&out, 1, &n), UK_OK) << i;
         if (i % 5 == 4) {
             ASSERT_EQ(dev.process_tx(), 5u);
@@ -263,7 +263,7 @@ TEST_F(NetFixture, EventIdxAsksForOneInterruptPerDrainedRing) {
     ASSERT_TRUE(dev.inject_rx(frame_of(60, 2)));
     EXPECT_EQ(dev.queue(0).interrupts, 1u);  // the second waits until the driver has read
     std::vector<uint8_t> buf(1600);
-    uk_frame uf{buf.data(), buf.size(), 0};
+    uk_frame uf{buf.data(), buf.size(), 0, 0};
     size_t got;
     ASSERT_EQ(net.read(&uf, 1, &got), UK_OK);
     ASSERT_EQ(net.read(&uf, 1, &got), UK_OK);
@@ -300,7 +300,7 @@ TEST_F(NetFixture, EventIdxNotifiesWhenThePublishedIndexPassesAvailEvent) {
     // A batch that jumps over the asked index notifies once.
     dev.process_tx();  // (a device asking for every entry again: avail_event 4)
     dev.set_avail_event(1, 5);
-    uk_frame three[3] = {{f.data(), 0, f.size()}, {f.data(), 0, f.size()}, {f.data(), 0, f.size()}};
+    uk_frame three[3] = {{f.data(), 0, f.size(), 0}, {f.data(), 0, f.size(), 0}, {f.data(), 0, f.size(), 0}};
     ASSERT_EQ(net.write(three, 3, &sent), UK_OK);  // entries 4, 5, 6
     EXPECT_EQ(dev.queue(1).notifies, base + 2);
 }
@@ -312,7 +312,7 @@ TEST_F(NetFixture, UsedLengthShorterThanTheHeaderPanics) {
     ASSERT_TRUE(dev.take(0, &head, &segs));
     dev.push_used(0, head, 5);
     std::vector<uint8_t> buf(1600);
-    uk_frame uf{buf.data(), buf.size(), 0};
+    uk_frame uf{buf.data(), buf.size(), 0, 0};
     size_t got;
     EXPECT_DEATH(net.read(&uf, 1, &got), "used length 5 for id .*shorter than the 12-byte header");
 }
@@ -324,7 +324,7 @@ TEST_F(NetFixture, ReceiveLengthBeyondTheBufferPanics) {
     ASSERT_TRUE(dev.take(0, &head, &segs));
     dev.push_used(0, head, 12 + 1500 + 18 + 1);
     std::vector<uint8_t> buf(1600);
-    uk_frame uf{buf.data(), buf.size(), 0};
+    uk_frame uf{buf.data(), buf.size(), 0, 0};
     size_t got;
     EXPECT_DEATH(net.read(&uf, 1, &got), "used length 1531 for id [0-9]+, which has only 1530 writable bytes");
 }

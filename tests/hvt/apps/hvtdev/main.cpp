@@ -22,7 +22,7 @@ unikit::Task<int> app_main(std::span<const char* const>) {
     if (uk_block_read(blk, 1, back, 512) != UK_EINVAL) co_return 15;
     if (uk_block_read(blk, bi.capacity, back, 512) != UK_EINVAL) co_return 16;
     static uint8_t fb[2048];
-    uk_frame f{fb, sizeof fb, 0};
+    uk_frame f{fb, sizeof fb, 0, 0};
     size_t got = 0;
     uk_result r = uk_net_read(net, &f, 1, &got);
     if (r != UK_AGAIN && r != UK_OK) co_return 17;
@@ -32,11 +32,11 @@ unikit::Task<int> app_main(std::span<const char* const>) {
     std::memcpy(frame + 6, ni.mac, 6);
     frame[12] = 0x88;
     frame[13] = 0xb5;  // local experimental EtherType
-    uk_frame out{frame, 0, sizeof frame};
+    uk_frame out{frame, 0, sizeof frame, 0};
     size_t sent = 0;
     r = uk_net_write(net, &out, 1, &sent);  // the TAP link is down in the test: EIO
     if (!((r == UK_OK && sent == 1) || (r == UK_EIO && sent == 0))) co_return 18;
-    uk_frame big{frame, 0, size_t(ni.mtu) + 19};
+    uk_frame big{frame, 0, size_t(ni.mtu) + 19, 0};
     if (uk_net_write(net, &big, 1, &sent) != UK_EINVAL) co_return 20;
     if (uk_net_write(blk, &out, 1, &sent) != UK_EINVAL) co_return 21;
     size_t nready = 0;
